@@ -1,0 +1,85 @@
+"""The one Settings object: read from the environment (and .env) once at start."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot start with; the message names it."""
+
+
+class Settings(BaseSettings):
+    """kpibot's settings. Project settings use the KPIBOT_ prefix; Slack's use Slack's own names."""
+
+    model_config = SettingsConfigDict(env_prefix="KPIBOT_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{Path.cwd() / 'kpibot.db'}",
+        description="SQLAlchemy URL of the shared database; a SQLite file in the working directory by default.",
+    )
+    review_due_days: int = Field(28, ge=1, le=365, description="Calendar days after receipt that a complaint review is due.")
+    csp_lag_margin_pp: float = Field(
+        25.0, ge=0, le=100,
+        description="A CSP area lags when its % spent trails the share of the year elapsed by more than this many points.",
+    )
+    timezone: str = Field("Europe/London", description="Local time zone for dates and schedules.")
+    loaded_by: str = Field("cli", description="Name recorded as the loader of data imported from the command line.")
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"), repr=False)
+    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"), repr=False)
+    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"), repr=False)
+    slack_api_url: str | None = Field(None, description="Override of Slack's Web API base URL (tests, proxies).")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use a name such as Europe/London") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
+
+
+_ENV_NAMES = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+}
+
+
+def load_settings(**overrides) -> Settings:
+    """Build Settings, turning a validation failure into one line that names the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        env_name = _ENV_NAMES.get(field, f"KPIBOT_{field.upper()}")
+        message = error["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {env_name}: {message} (got {error.get('input')!r})") from None

@@ -1,0 +1,250 @@
+"""The metric catalog: metric definitions read from YAML (shipped and user-supplied), validated, and looked up by name."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+UNITS = ("percent", "count", "days", "hours", "rate_per_1000", "currency", "yes_no")
+FREQUENCIES = ("monthly", "quarterly", "annual")
+AGGREGATES = ("mean", "sum")
+POLARITIES = ("higher_better", "lower_better", "neutral")
+KINDS = ("office", "reviews", "plan")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class CatalogError(ValueError):
+    """A catalog file or entry that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    slug: str
+    name: str
+    definition: str
+    section: str
+    kind: str
+    unit: str
+    frequency: str
+    aggregate: str
+    polarity: str
+    target: float | None = None
+    expectation: str | None = None
+    baseline_year: str = "2024/25"
+    tolerance: float | None = None
+    aliases: tuple[str, ...] = ()
+    plan_ref: int | None = None
+    headline: bool = False
+
+    @property
+    def maintain(self) -> bool:
+        """'Increase or maintain': holding the baseline counts as meeting the expectation."""
+        return bool(self.expectation and "maintain" in self.expectation.lower())
+
+    @property
+    def derived_from_reviews(self) -> bool:
+        return self.kind == "reviews"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug, "name": self.name, "definition": self.definition, "section": self.section,
+            "kind": self.kind, "unit": self.unit, "frequency": self.frequency, "aggregate": self.aggregate,
+            "polarity": self.polarity, "target": self.target, "expectation": self.expectation,
+            "baseline_year": self.baseline_year, "tolerance": self.tolerance, "aliases": list(self.aliases),
+            "plan_ref": self.plan_ref, "headline": self.headline,
+        }
+
+
+_EXPECTATIONS = [
+    # (pattern, polarity); a number in the text ("over 80%") becomes the target.
+    (re.compile(r"completed\s*y/?n", re.I), "higher_better"),
+    (re.compile(r"^(increase|improve)", re.I), "higher_better"),
+    (re.compile(r"^(decrease|reduce)", re.I), "lower_better"),
+    (re.compile(r"^maintain", re.I), "higher_better"),
+]
+_NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)")
+
+
+def expectation_rule(expectation: str) -> tuple[str, float | None]:
+    """Polarity and numeric target implied by a Plan dashboard target/expectation text."""
+    text = expectation.strip()
+    for pattern, polarity in _EXPECTATIONS:
+        if pattern.search(text):
+            if pattern.pattern.startswith("completed"):
+                return polarity, 1.0
+            number = _NUMBER_RE.search(text)
+            return polarity, float(number.group(1)) if number else None
+    raise CatalogError(
+        f"expectation {expectation!r} is not understood; use Increase, Decrease, Reduce, "
+        "Increase or maintain, 'Increase (over 80%)' or 'Completed Y/N'"
+    )
+
+
+def _choice(entry: dict, key: str, choices: Iterable[str], where: str, default: str | None = None) -> str:
+    value = entry.get(key, default)
+    if value not in choices:
+        raise CatalogError(f"{where}: {key} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _number(entry: dict, key: str, where: str) -> float | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CatalogError(f"{where}: {key} must be a number or null, not {value!r}")
+    return float(value)
+
+
+def metric_from_entry(entry: Any, sections: dict[str, Section] | None, source: str, index: int) -> MetricDefinition:
+    """Validate one YAML entry; `sections` None accepts any section name."""
+    where = f"{source}: metric #{index + 1}"
+    if not isinstance(entry, dict):
+        raise CatalogError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
+    slug = str(entry.get("slug") or "")
+    if not SLUG_RE.match(slug):
+        raise CatalogError(f"{where}: slug {slug!r} must be kebab-case, e.g. calls-under-25s")
+    where = f"{source}: metric {slug!r}"
+    for key in ("name", "definition", "section"):
+        if not str(entry.get(key) or "").strip():
+            raise CatalogError(f"{where}: {key} is required")
+    section = str(entry["section"]).strip()
+    if sections is not None and section not in sections:
+        raise CatalogError(f"{where}: section {section!r} is not listed under sections")
+    expectation = entry.get("expectation")
+    polarity = entry.get("polarity")
+    target = _number(entry, "target", where)
+    if expectation:
+        implied_polarity, implied_target = expectation_rule(str(expectation))
+        polarity = polarity or implied_polarity
+        target = target if target is not None else implied_target
+    kind = entry.get("kind") or (sections[section].kind if sections and section in sections else "office")
+    aliases = entry.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise CatalogError(f"{where}: aliases must be a list of phrases")
+    plan_ref = entry.get("plan_ref")
+    if plan_ref is not None and not isinstance(plan_ref, int):
+        raise CatalogError(f"{where}: plan_ref must be a whole number or null")
+    baseline_year = str(entry.get("baseline_year") or "2024/25")
+    if not re.match(r"^\d{4}/\d{2}$", baseline_year):
+        raise CatalogError(f"{where}: baseline_year {baseline_year!r} must be written like 2024/25")
+    tolerance = _number(entry, "tolerance", where)
+    if tolerance is not None and tolerance < 0:
+        raise CatalogError(f"{where}: tolerance cannot be negative")
+    return MetricDefinition(
+        slug=slug,
+        name=" ".join(str(entry["name"]).split()),
+        definition=" ".join(str(entry["definition"]).split()),
+        section=section,
+        kind=_choice({"kind": kind}, "kind", KINDS, where),
+        unit=_choice(entry, "unit", UNITS, where),
+        frequency=_choice(entry, "frequency", FREQUENCIES, where, "monthly"),
+        aggregate=_choice(entry, "aggregate", AGGREGATES, where, "mean"),
+        polarity=_choice({"polarity": polarity}, "polarity", POLARITIES, where),
+        target=target,
+        expectation=str(expectation) if expectation else None,
+        baseline_year=baseline_year,
+        tolerance=tolerance,
+        aliases=tuple(a.strip().lower() for a in aliases if a.strip()),
+        plan_ref=plan_ref,
+        headline=bool(entry.get("headline", False)),
+    )
+
+
+@dataclass
+class Catalog:
+    sections: list[Section]
+    metrics: list[MetricDefinition]
+    _by_key: dict[str, MetricDefinition] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for metric in self.metrics:
+            for key in (metric.slug, metric.name.lower(), *metric.aliases):
+                self._by_key.setdefault(_normal(key), metric)
+
+    def get(self, slug: str) -> MetricDefinition | None:
+        return next((m for m in self.metrics if m.slug == slug), None)
+
+    def find(self, text: str) -> MetricDefinition | None:
+        """Exact slug, name or alias (case and punctuation ignored)."""
+        return self._by_key.get(_normal(text))
+
+    def suggest(self, text: str, limit: int = 3) -> list[MetricDefinition]:
+        """The closest metrics to a miss, best first."""
+        wanted = _normal(text)
+        scored: dict[str, float] = {}
+        words = set(wanted.split())
+        for key, metric in self._by_key.items():
+            ratio = difflib.SequenceMatcher(None, wanted, key).ratio()
+            overlap = len(words & set(key.split())) / max(len(words), 1)
+            score = max(ratio, 0.5 * ratio + 0.5 * overlap)
+            scored[metric.slug] = max(scored.get(metric.slug, 0.0), score)
+        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
+        return [self.get(slug) for slug, score in ranked[:limit] if score >= 0.35]
+
+    def section(self, text: str) -> Section | None:
+        wanted = _normal(text)
+        return next((s for s in self.sections if _normal(s.name) == wanted), None)
+
+    def in_section(self, name: str) -> list[MetricDefinition]:
+        return [m for m in self.metrics if m.section == name]
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9%]+", " ", text.lower()).split())
+
+
+def parse_catalog(data: Any, source: str) -> Catalog:
+    if not isinstance(data, dict) or not isinstance(data.get("metrics"), list):
+        raise CatalogError(f"{source}: expected a mapping with a 'metrics' list")
+    sections: dict[str, Section] = {}
+    for position, item in enumerate(data.get("sections") or []):
+        if not isinstance(item, dict) or not item.get("name"):
+            raise CatalogError(f"{source}: section #{position + 1} needs a name")
+        kind = item.get("kind", "office")
+        if kind not in KINDS:
+            raise CatalogError(f"{source}: section {item['name']!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        sections[str(item["name"])] = Section(str(item["name"]), kind)
+    metrics = [metric_from_entry(entry, sections or None, source, i) for i, entry in enumerate(data["metrics"])]
+    seen: set[str] = set()
+    for metric in metrics:
+        if metric.slug in seen:
+            raise CatalogError(f"{source}: slug {metric.slug!r} appears more than once")
+        seen.add(metric.slug)
+    if not sections:
+        sections = {m.section: Section(m.section, m.kind) for m in metrics}
+    return Catalog(list(sections.values()), metrics)
+
+
+def load_catalog_file(path: Path | str) -> Catalog:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"{path}: not UTF-8 text; save the catalog as UTF-8 YAML") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise CatalogError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_catalog(data, str(path))
+
+
+def builtin_catalog() -> Catalog:
+    """The catalog shipped with kpibot: office KPIs, review measures, Plan headline metrics."""
+    text = resources.files("storage").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    return parse_catalog(yaml.safe_load(text), "catalog.yaml")

@@ -1,0 +1,242 @@
+"""The KPI engine: the Panel comparison, direction and RAG of a metric, as pure functions of its observations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import fmean
+from typing import Iterable, Sequence
+
+from storage.catalog import MetricDefinition
+from storage.periods import FinancialYear, Month, Period, Quarter, month_span, parse_financial_year, period_end
+
+MIN_BASELINE_MONTHS = 6
+DEFAULT_PERCENT_TOLERANCE = 2.0
+DEFAULT_RELATIVE_TOLERANCE = 0.05
+
+RAG_VALUES = ("green", "amber", "red", "none")
+DIRECTIONS = ("up", "down", "flat", "none")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One observation of a metric: a period and its value, with the counts behind a percentage if loaded."""
+
+    period: Period
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+
+    @property
+    def has_counts(self) -> bool:
+        return self.numerator is not None and self.denominator is not None
+
+
+@dataclass(frozen=True)
+class PanelComparison:
+    """Everything the Panel table says about one metric at one period. None means N/A."""
+
+    metric: MetricDefinition
+    period: Period | None
+    latest: float | None
+    last3: float | None
+    last3_span: str | None
+    previous3: float | None
+    previous3_span: str | None
+    baseline: float | None
+    baseline_year: str
+    change_vs_previous3: float | None
+    change_vs_baseline: float | None
+    target: float | None
+    tolerance: float
+    rag: str
+    direction: str
+
+    @property
+    def current(self) -> float | None:
+        """The figure RAG is judged on: last 3 months for monthly metrics, the latest period otherwise."""
+        return self.last3 if self.metric.frequency == "monthly" else self.latest
+
+    def as_json(self) -> dict:
+        return {
+            "slug": self.metric.slug,
+            "name": self.metric.name,
+            "unit": self.metric.unit,
+            "period": self.period.label if self.period else None,
+            "latest": _clean(self.latest),
+            "last3": _clean(self.last3),
+            "previous3": _clean(self.previous3),
+            "change_vs_previous3": _clean(self.change_vs_previous3),
+            "baseline": _clean(self.baseline),
+            "change_vs_baseline": _clean(self.change_vs_baseline),
+            "target": _clean(self.target),
+            "rag": self.rag,
+            "direction": self.direction,
+        }
+
+
+def _clean(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def _combine(metric: MetricDefinition, points: Sequence[Point]) -> float:
+    """Aggregate a complete run of points: a ratio of summed counts where every point has them."""
+    if metric.unit == "percent" and all(p.has_counts for p in points):
+        denominator = sum(p.denominator for p in points)
+        if denominator:
+            return sum(p.numerator for p in points) / denominator * 100
+    values = [p.value for p in points]
+    return sum(values) if metric.aggregate == "sum" else fmean(values)
+
+
+def three_month_figure(metric: MetricDefinition, by_month: dict[Month, Point], end: Month) -> float | None:
+    """The aggregate of months end-2..end; None unless all three have values."""
+    window = [by_month.get(end.shift(offset)) for offset in (-2, -1, 0)]
+    if any(point is None for point in window):
+        return None
+    return _combine(metric, window)
+
+
+def monthly_baseline(metric: MetricDefinition, by_month: dict[Month, Point], year: FinancialYear) -> float | None:
+    """The baseline year on the same footing as a 3-month figure; None with fewer than 6 months of values."""
+    points = [by_month[m] for m in year.months if m in by_month]
+    if len(points) < MIN_BASELINE_MONTHS:
+        return None
+    if metric.unit == "percent" and all(p.has_counts for p in points):
+        return _combine(metric, points)
+    mean = fmean(p.value for p in points)
+    return mean * 3 if metric.aggregate == "sum" else mean
+
+
+def tolerance_for(metric: MetricDefinition, baseline: float | None, target: float | None) -> float:
+    if metric.tolerance is not None:
+        return metric.tolerance
+    if metric.unit == "percent":
+        return DEFAULT_PERCENT_TOLERANCE
+    if metric.unit == "yes_no":
+        return 0.0
+    reference = baseline if baseline is not None else target
+    return abs(reference) * DEFAULT_RELATIVE_TOLERANCE if reference is not None else 0.0
+
+
+def rag_status(metric: MetricDefinition, value: float | None, baseline: float | None,
+               target: float | None, tolerance: float) -> str:
+    """green / amber / red, or none for neutral metrics and those with nothing to judge against."""
+    if metric.polarity == "neutral" or value is None:
+        return "none"
+    better = 1 if metric.polarity == "higher_better" else -1
+    if target is not None:
+        shortfall = (target - value) * better
+        if shortfall <= 0:
+            return "green"
+        return "amber" if shortfall <= tolerance else "red"
+    if baseline is None:
+        return "none"
+    gain = (value - baseline) * better
+    if gain > tolerance:
+        return "green"
+    return "amber" if gain >= -tolerance else "red"
+
+
+def direction_of(change: float | None, tolerance: float) -> str:
+    if change is None:
+        return "none"
+    if abs(change) <= tolerance:
+        return "flat"
+    return "up" if change > 0 else "down"
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _latest_point(points: Iterable[Point], as_of: Month | None) -> Point | None:
+    eligible = [p for p in points if as_of is None or period_end(p.period) <= as_of.last_day]
+    return max(eligible, key=lambda p: period_end(p.period), default=None)
+
+
+def panel_comparison(metric: MetricDefinition, points: Iterable[Point], as_of: Month | None = None) -> PanelComparison:
+    """The Panel comparison of a metric at its latest period on or before `as_of` (default: latest loaded)."""
+    points = list(points)
+    year = parse_financial_year(metric.baseline_year)
+    if metric.frequency == "monthly":
+        return _monthly_comparison(metric, [p for p in points if isinstance(p.period, Month)], as_of, year)
+    return _periodic_comparison(metric, points, as_of, year)
+
+
+def _monthly_comparison(metric, points: list[Point], as_of: Month | None, year: FinancialYear) -> PanelComparison:
+    by_month = {p.period: p for p in points}
+    latest = _latest_point(points, as_of)
+    if latest is None:
+        return _empty(metric, year, monthly_baseline(metric, by_month, year))
+    end: Month = latest.period
+    last3 = three_month_figure(metric, by_month, end)
+    previous3 = three_month_figure(metric, by_month, end.shift(-3))
+    baseline = monthly_baseline(metric, by_month, year)
+    return _judged(
+        metric, latest.period, latest.value, last3, month_span(end.shift(-2), end),
+        previous3, month_span(end.shift(-5), end.shift(-3)), baseline, year, last3,
+    )
+
+
+def _previous_period(period: Period) -> Period:
+    if isinstance(period, Quarter):
+        return period.previous()
+    if isinstance(period, FinancialYear):
+        return FinancialYear(period.start_year - 1)
+    return period.shift(-1)
+
+
+def _periodic_comparison(metric, points: list[Point], as_of: Month | None, year: FinancialYear) -> PanelComparison:
+    """Quarterly and annual metrics (the Plan dashboard): latest period against the one before and the baseline year."""
+    by_period = {p.period: p for p in points}
+    baseline_point = by_period.get(year)
+    baseline = None
+    if baseline_point is not None:
+        baseline = baseline_point.value / 4 if (metric.aggregate == "sum" and metric.frequency == "quarterly") \
+            else baseline_point.value
+    elif metric.frequency == "quarterly":
+        quarters = [by_period[q] for q in (Quarter(year.start_year, n) for n in range(1, 5)) if q in by_period]
+        if len(quarters) >= 2:
+            baseline = fmean(p.value for p in quarters)
+    own = [p for p in points if type(p.period) is (Quarter if metric.frequency == "quarterly" else FinancialYear)
+           and p.period != year]
+    latest = _latest_point(own, as_of)
+    if latest is None:
+        return _empty(metric, year, baseline)
+    previous = by_period.get(_previous_period(latest.period))
+    return _judged(
+        metric, latest.period, latest.value, None, None,
+        previous.value if previous else None, None, baseline, year, latest.value,
+        last3_is_latest=True,
+    )
+
+
+def _judged(metric, period, latest, last3, last3_span, previous3, previous3_span, baseline, year, judged_value,
+            last3_is_latest: bool = False) -> PanelComparison:
+    target = metric.target if metric.target is not None else (baseline if metric.maintain else None)
+    tolerance = tolerance_for(metric, baseline, target)
+    compared = judged_value if last3_is_latest else last3
+    change_vs_previous = _difference(compared, previous3)
+    # A Plan metric in its first reported quarter has no previous period; the dashboard's arrow then
+    # compares the latest figure with the baseline year.
+    moved = change_vs_previous if (change_vs_previous is not None or not last3_is_latest) \
+        else _difference(compared, baseline)
+    return PanelComparison(
+        metric=metric, period=period, latest=latest,
+        last3=last3, last3_span=last3_span, previous3=previous3, previous3_span=previous3_span,
+        baseline=baseline, baseline_year=year.label,
+        change_vs_previous3=change_vs_previous,
+        change_vs_baseline=_difference(compared, baseline),
+        target=target, tolerance=tolerance,
+        rag=rag_status(metric, judged_value, baseline, target, tolerance),
+        direction=direction_of(moved, tolerance),
+    )
+
+
+def _empty(metric: MetricDefinition, year: FinancialYear, baseline: float | None) -> PanelComparison:
+    target = metric.target if metric.target is not None else (baseline if metric.maintain else None)
+    return PanelComparison(
+        metric=metric, period=None, latest=None, last3=None, last3_span=None, previous3=None,
+        previous3_span=None, baseline=baseline, baseline_year=year.label, change_vs_previous3=None,
+        change_vs_baseline=None, target=target, tolerance=tolerance_for(metric, baseline, target),
+        rag="none", direction="none",
+    )
