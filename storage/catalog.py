@@ -4,7 +4,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -15,6 +14,7 @@ FREQUENCIES = ("monthly", "quarterly", "annual")
 AGGREGATES = ("mean", "sum")
 POLARITIES = ("higher_better", "lower_better", "neutral")
 KINDS = ("office", "reviews", "plan")
+SUGGESTION_THRESHOLD = 0.5
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -180,6 +180,20 @@ class Catalog:
         """Exact slug, name or alias (case and punctuation ignored)."""
         return self._by_key.get(_normal(text))
 
+    def match(self, text: str) -> MetricDefinition | None:
+        """Exact match, else the one metric whose slug, name or an alias contains every word typed."""
+        exact = self.find(text)
+        if exact is not None:
+            return exact
+        words = _normal(text).split()
+        if not words:
+            return None
+        hits = {
+            metric.slug for key, metric in self._by_key.items()
+            if all(any(part.startswith(word) for part in key.split()) for word in words)
+        }
+        return self.get(hits.pop()) if len(hits) == 1 else None
+
     def suggest(self, text: str, limit: int = 3) -> list[MetricDefinition]:
         """The closest metrics to a miss, best first."""
         wanted = _normal(text)
@@ -191,7 +205,7 @@ class Catalog:
             score = max(ratio, 0.5 * ratio + 0.5 * overlap)
             scored[metric.slug] = max(scored.get(metric.slug, 0.0), score)
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
-        return [self.get(slug) for slug, score in ranked[:limit] if score >= 0.35]
+        return [self.get(slug) for slug, score in ranked[:limit] if score >= SUGGESTION_THRESHOLD]
 
     def section(self, text: str) -> Section | None:
         wanted = _normal(text)
@@ -246,5 +260,5 @@ def load_catalog_file(path: Path | str) -> Catalog:
 
 def builtin_catalog() -> Catalog:
     """The catalog shipped with kpibot: office KPIs, review measures, Plan headline metrics."""
-    text = resources.files("storage").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    text = Path(__file__).with_name("catalog.yaml").read_text(encoding="utf-8")
     return parse_catalog(yaml.safe_load(text), "catalog.yaml")

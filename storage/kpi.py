@@ -18,16 +18,23 @@ DIRECTIONS = ("up", "down", "flat", "none")
 
 @dataclass(frozen=True)
 class Point:
-    """One observation of a metric: a period and its value, with the counts behind a percentage if loaded."""
+    """One observation of a metric: a period and its value, with the counts behind it if loaded.
+
+    Counts make a ratio: a percentage (numerator/denominator x 100) or an average such as days per
+    completed review (total days / reviews). A month with counts but nothing counted has value None.
+    """
 
     period: Period
-    value: float
+    value: float | None
     numerator: float | None = None
     denominator: float | None = None
 
     @property
     def has_counts(self) -> bool:
         return self.numerator is not None and self.denominator is not None
+
+
+RATIO_SCALE = {"percent": 100.0, "days": 1.0, "hours": 1.0}
 
 
 @dataclass(frozen=True)
@@ -77,13 +84,22 @@ def _clean(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-def _combine(metric: MetricDefinition, points: Sequence[Point]) -> float:
+def _ratio(metric: MetricDefinition, points: Sequence[Point]) -> float | None:
+    denominator = sum(p.denominator for p in points)
+    return sum(p.numerator for p in points) / denominator * RATIO_SCALE[metric.unit] if denominator else None
+
+
+def _uses_counts(metric: MetricDefinition, points: Sequence[Point]) -> bool:
+    return metric.unit in RATIO_SCALE and metric.aggregate == "mean" and all(p.has_counts for p in points)
+
+
+def _combine(metric: MetricDefinition, points: Sequence[Point]) -> float | None:
     """Aggregate a complete run of points: a ratio of summed counts where every point has them."""
-    if metric.unit == "percent" and all(p.has_counts for p in points):
-        denominator = sum(p.denominator for p in points)
-        if denominator:
-            return sum(p.numerator for p in points) / denominator * 100
+    if _uses_counts(metric, points):
+        return _ratio(metric, points)
     values = [p.value for p in points]
+    if any(v is None for v in values):
+        return None
     return sum(values) if metric.aggregate == "sum" else fmean(values)
 
 
@@ -98,10 +114,11 @@ def three_month_figure(metric: MetricDefinition, by_month: dict[Month, Point], e
 def monthly_baseline(metric: MetricDefinition, by_month: dict[Month, Point], year: FinancialYear) -> float | None:
     """The baseline year on the same footing as a 3-month figure; None with fewer than 6 months of values."""
     points = [by_month[m] for m in year.months if m in by_month]
+    if _uses_counts(metric, points) and len(points) >= MIN_BASELINE_MONTHS:
+        return _ratio(metric, points)
+    points = [p for p in points if p.value is not None]
     if len(points) < MIN_BASELINE_MONTHS:
         return None
-    if metric.unit == "percent" and all(p.has_counts for p in points):
-        return _combine(metric, points)
     mean = fmean(p.value for p in points)
     return mean * 3 if metric.aggregate == "sum" else mean
 

@@ -214,7 +214,11 @@ def parse_period(text: str) -> Period:
         if match:
             return Quarter(_financial_year(match, cleaned).start_year, int(match["q"]))
     if _FY_RE.match(cleaned):
-        return parse_financial_year(cleaned)
+        try:
+            return parse_financial_year(cleaned)
+        except PeriodError:
+            if "/" in cleaned:
+                raise
     try:
         return parse_month(cleaned)
     except PeriodError:

@@ -1,0 +1,1 @@
+"""Platform adapters and process wiring: settings, Slack, console, CLI."""

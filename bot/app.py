@@ -1,0 +1,27 @@
+"""Process wiring: the database, the command registry, and every command module registered in one list."""
+from __future__ import annotations
+
+import logging
+
+import commands
+from bot.settings import Settings
+from commands.context import CommandContext
+from commands.registry import CommandRegistry
+from storage.db import Database
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Migration chatter is noise on every start; warnings still show.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def build_registry(settings: Settings, db: Database, clock=None) -> CommandRegistry:
+    context = CommandContext(db=db, review_due_days=settings.review_due_days,
+                             csp_lag_margin_pp=settings.csp_lag_margin_pp)
+    if clock is not None:
+        context.clock = clock
+    registry = CommandRegistry(context)
+    for register in (commands.register,):
+        register(registry)
+    return registry

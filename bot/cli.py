@@ -1,0 +1,287 @@
+"""The `kpibot` command line: set up the database, load data, ask questions, run the bot."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date, datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+
+LOGGER = logging.getLogger(__name__)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="kpibot: an OPCC's KPIs, complaint reviews and CSP balances, in chat and on the command line.")
+import_app = typer.Typer(no_args_is_help=True, help="Load figures from CSV or XLSX files (each file all or nothing).")
+app.add_typer(import_app, name="import")
+
+
+class Failure(Exception):
+    """A problem to report in one clear message, with a non-zero exit."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise Failure(str(exc)) from None
+
+
+def _database(settings: Settings, check_schema: bool = True):
+    from storage.db import Database, require_schema
+
+    db = Database(settings.database_url)
+    if check_schema:
+        require_schema(db.engine)
+    return db
+
+
+def _echo(message: str) -> None:
+    typer.echo(message)
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database schema and add the shipped metric catalog."""
+    from storage.bootstrap import initialise
+
+    settings = _settings()
+    db = _database(settings, check_schema=False)
+    revision, added, updated = initialise(db, _now())
+    _echo(f"Database ready ({_safe_url(settings.database_url)}, schema {revision}); "
+          f"catalog: {added} metrics added, {updated} updated.")
+
+
+@app.command("load-demo")
+def load_demo_command() -> None:
+    """Load the dataset reconstructed from the published Panel papers into an empty database."""
+    from storage.bootstrap import load_demo
+
+    settings = _settings()
+    db = _database(settings)
+    for result in load_demo(db, "demo", _now()):
+        _echo(result.summary())
+
+
+def _import(kind: str, path: Path, loaded_by: Optional[str]) -> None:
+    settings = _settings()
+    db = _database(settings)
+    who = loaded_by or settings.loaded_by
+    now = _now()
+    with db.session() as session:
+        if kind == "observations":
+            from storage.importers.observations import import_observations
+            from storage.repository import read_catalog
+
+            result = import_observations(session, path, read_catalog(session), who, now)
+        elif kind == "reviews":
+            from storage.importers.reviews import import_reviews
+
+            result = import_reviews(session, path, who, now)
+        elif kind == "csp-allocations":
+            from storage.importers.csp import import_csp_allocations
+
+            result = import_csp_allocations(session, path, who, now)
+        else:
+            from storage.importers.csp import import_csp_spend
+
+            result = import_csp_spend(session, path, who, now)
+    _echo(result.summary())
+
+
+LOADED_BY = typer.Option(None, "--by", help="Name recorded as the loader (default: KPIBOT_LOADED_BY).")
+
+
+@import_app.command("observations")
+def import_observations_command(file: Path, by: Optional[str] = LOADED_BY) -> None:
+    """metric,period,value[,numerator,denominator,note] or the wide form (one row per metric, one column per month)."""
+    _import("observations", file, by)
+
+
+@import_app.command("reviews")
+def import_reviews_command(file: Path, by: Optional[str] = LOADED_BY) -> None:
+    """The complaint review log: reference,received,completed,outcome,learning."""
+    _import("reviews", file, by)
+
+
+@import_app.command("csp-allocations")
+def import_csp_allocations_command(file: Path, by: Optional[str] = LOADED_BY) -> None:
+    """CSP allocations: area,year,allocation."""
+    _import("csp-allocations", file, by)
+
+
+@import_app.command("csp-spend")
+def import_csp_spend_command(file: Path, by: Optional[str] = LOADED_BY) -> None:
+    """CSP spend lines: date,area,project,amount."""
+    _import("csp-spend", file, by)
+
+
+@import_app.command("catalog")
+def import_catalog_command(file: Path) -> None:
+    """Add or update metrics from a YAML file in the catalog's format."""
+    from storage.catalog import load_catalog_file
+    from storage.repository import read_catalog, sync_catalog
+
+    settings = _settings()
+    db = _database(settings)
+    user_catalog = load_catalog_file(file)
+    with db.session() as session:
+        known_sections = {s.name for s in read_catalog(session).sections}
+        added, updated = sync_catalog(session, user_catalog, file.name, _now())
+    new_sections = [s.name for s in user_catalog.sections if s.name not in known_sections]
+    extra = f"; new sections: {', '.join(new_sections)}" if new_sections else ""
+    _echo(f"Catalog from {file.name}: {added} metrics added, {updated} updated{extra}.")
+
+
+@app.command()
+def metrics(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the metric catalog."""
+    from bot.render_text import render_table
+    from commands.response import Table
+    from storage.repository import read_catalog
+
+    db = _database(_settings())
+    with db.session() as session:
+        catalog = read_catalog(session)
+    if as_json:
+        _echo(json.dumps([m.as_dict() for m in catalog.metrics], indent=2))
+        return
+    rows = [[m.slug, m.section, m.unit, m.frequency, m.polarity] for m in catalog.metrics]
+    _echo("\n".join(render_table(Table(["Slug", "Section", "Unit", "Frequency", "Polarity"], rows))))
+
+
+def _month_option(value: Optional[str]):
+    from storage.periods import PeriodError, parse_month
+
+    if value is None:
+        return None
+    try:
+        return parse_month(value)
+    except PeriodError as exc:
+        raise Failure(f"--as-of: {exc}") from None
+
+
+@app.command()
+def kpi(
+    slug: str = typer.Argument(..., help="Metric slug, name or alias."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Answer for this month (YYYY-MM)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One metric's Panel comparison: latest, last 3 months, previous 3 months, baseline, differences, RAG."""
+    from bot.render_text import render_text
+    from commands.kpi import metric_answer
+    from storage.repository import metric_comparison, read_catalog
+
+    settings = _settings()
+    month = _month_option(as_of)
+    db = _database(settings)
+    with db.session() as session:
+        catalog = read_catalog(session)
+        metric = catalog.find(slug)
+        if metric is None:
+            close = ", ".join(m.slug for m in catalog.suggest(slug)) or "see `kpibot metrics`"
+            raise Failure(f"unknown metric {slug!r}; did you mean: {close}")
+        comparison = metric_comparison(session, metric, month, date.today(), settings.review_due_days)
+    _echo(json.dumps(comparison.as_json(), indent=2) if as_json else render_text(metric_answer(comparison)))
+
+
+@app.command()
+def ask(
+    text: str = typer.Argument(..., help='A slash command as typed in chat, e.g. "/kpi calls-under-25s".'),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Answer as on this date (YYYY-MM-DD)."),
+) -> None:
+    """Run one slash command through the bot's own handlers and print the answer."""
+    from bot.app import build_registry
+    from bot.render_text import render_text
+    from storage.periods import PeriodError, parse_date
+
+    settings = _settings()
+    try:
+        day = parse_date(as_of) if as_of else None
+    except PeriodError as exc:
+        raise Failure(f"--as-of: {exc}") from None
+    registry = build_registry(settings, _database(settings))
+    response = registry.run_line(text, as_of=day)
+    _echo(render_text(response))
+    if response.is_error:
+        raise typer.Exit(1)
+
+
+@app.command()
+def console() -> None:
+    """Type slash commands, one per line, until end of input."""
+    from bot.app import build_registry
+    from bot.console import run_console
+
+    settings = _settings()
+    run_console(build_registry(settings, _database(settings)))
+
+
+@app.command()
+def run() -> None:
+    """Set up the database (loading the demo dataset if it is empty), then start the bot or the console."""
+    from storage.bootstrap import initialise, is_empty, load_demo
+
+    settings = _settings()
+    db = _database(settings, check_schema=False)
+    revision, added, updated = initialise(db, _now())
+    typer.echo(f"Database ready ({_safe_url(settings.database_url)}, schema {revision}).", err=True)
+    if is_empty(db):
+        for result in load_demo(db, "demo", _now()):
+            typer.echo(result.summary(), err=True)
+    if settings.slack_configured:
+        from bot.slack_app import serve_slack
+
+        serve_slack(settings, db)
+        return
+    from bot.app import build_registry
+    from bot.console import run_console
+
+    typer.echo("No Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): starting the console.",
+               err=True)
+    run_console(build_registry(settings, db))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Entry point: known problems print one line to stderr and exit 1; nothing prints a stack trace."""
+    from storage.catalog import CatalogError
+    from storage.db import DatabaseError
+    from storage.bootstrap import NotEmptyError
+    from storage.importers.common import ImportRejected
+    from storage.periods import PeriodError
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        typer.echo(f"kpibot: {exc}", err=True)
+        sys.exit(2)
+    from bot.app import configure_logging
+
+    configure_logging(settings)
+    try:
+        app()  # click reports usage errors itself and exits
+    except (Failure, DatabaseError, CatalogError, PeriodError, NotEmptyError) as exc:
+        typer.echo(f"kpibot: {exc}", err=True)
+        sys.exit(1)
+    except ImportRejected as exc:
+        typer.echo(str(exc), err=True)
+        sys.exit(1)
+    except Exception as exc:
+        LOGGER.exception("unexpected failure")
+        typer.echo(f"kpibot: unexpected error ({type(exc).__name__}: {exc}); see the log above", err=True)
+        sys.exit(1)

@@ -1,0 +1,34 @@
+"""The console adapter: read slash commands one per line, print each answer, stop at end of input."""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.render_text import render_text
+from commands.registry import CommandRegistry
+
+BANNER = "kpibot console: type a slash command (try /kpi help, /kpi calls-under-25s); end input (Ctrl-D) to stop."
+PROMPT = "kpibot> "
+
+
+def run_console(registry: CommandRegistry, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    interactive = stdin.isatty()
+    print(BANNER, file=stdout)
+    answered = 0
+    while True:
+        if interactive:
+            stdout.write(PROMPT)
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.strip().lower() in ("quit", "exit"):
+            break
+        if not interactive:
+            print(f"{PROMPT}{line.strip()}", file=stdout)
+        print(render_text(registry.run_line(line)), file=stdout)
+        print(file=stdout)
+        answered += 1
+    return answered

@@ -1,0 +1,31 @@
+"""Render a Response as plain text: the console, `kpibot ask`, and Slack's notification fallback."""
+from __future__ import annotations
+
+from commands.response import Response, Table
+
+
+def render_table(table: Table) -> list[str]:
+    widths = [len(c) for c in table.columns]
+    for row in table.rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    line = lambda cells: "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()  # noqa: E731
+    lines = [line(table.columns), line(["-" * w for w in widths])]
+    lines += [line(row) for row in table.rows]
+    if table.caption:
+        lines.append(table.caption)
+    return lines
+
+
+def render_text(response: Response) -> str:
+    lines = [response.title]
+    if response.facts:
+        width = max(len(f.label) for f in response.facts)
+        lines += [f"  {f.label.ljust(width)}  {f.value}" for f in response.facts]
+    if response.table is not None:
+        lines += [""] + render_table(response.table)
+    if response.charts:
+        lines += [f"[chart: {chart.title}]" for chart in response.charts]
+    if response.notes:
+        lines += [""] + response.notes if (response.facts or response.table) else response.notes
+    return "\n".join(lines)

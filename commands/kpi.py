@@ -1,0 +1,172 @@
+"""/kpi: a metric's Panel comparison, a section's table, or the list of sections and metrics."""
+from __future__ import annotations
+
+from commands.context import CommandContext
+from commands.options import OptionError, split_options
+from commands.registry import CommandRegistry, CommandRequest
+from commands.response import Fact, Response, Table, error
+from storage.catalog import Catalog, MetricDefinition
+from storage.figures import NOT_AVAILABLE, format_difference, format_value
+from storage.kpi import PanelComparison
+from storage.periods import Month
+from storage.repository import metric_comparison, read_catalog
+
+HELP = """/kpi <metric> - the current figure with its Panel comparison (e.g. /kpi calls-under-25s)
+/kpi <metric> definition - the same, with what the metric measures
+/kpi <section> - a table of a section's metrics (e.g. /kpi public interaction)
+/kpi or /kpi help - sections and their metrics
+Add `as of 2025-09-30` or `2025-09` to answer for a past date, `public` to post in the channel."""
+
+RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "None"}
+DIRECTION_WORDS = {"up": "Up", "down": "Down", "flat": "Flat", "none": "None"}
+NO_RAG_REASON = {
+    "neutral": "a count to watch, not judged",
+    "nothing": "no target or baseline to judge against",
+    "no-data": "no figures loaded",
+}
+MISS = "I don't know a metric or section called {text!r}."
+MISS_HINT = "Closest metrics: {options}. Type /kpi help for the full list."
+NO_MATCH_HINT = "Type /kpi help for the sections and metrics I know."
+
+
+def register(registry: CommandRegistry) -> None:
+    registry.add("/kpi", kpi_command, HELP)
+
+
+def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
+    try:
+        options = split_options(request.text, request.as_of)
+    except OptionError as exc:
+        return error(str(exc), "Example: /kpi calls-under-25s as of 2025-09-30")
+    text = options.text
+    as_of = Month.of(options.as_of) if options.as_of else None
+    with context.db.session() as session:
+        catalog = read_catalog(session)
+        if text.lower() in ("", "help", "list", "sections"):
+            return _with_public(catalog_overview(catalog), options.public)
+        wants_definition = False
+        for suffix in (" definition", " define", " def"):
+            if text.lower().endswith(suffix):
+                text, wants_definition = text[: -len(suffix)].strip(), True
+        metric = catalog.match(text)
+        if metric is not None:
+            comparison = metric_comparison(session, metric, as_of, context.today(), context.review_due_days,
+                                           options.as_of)
+            return _with_public(metric_answer(comparison, wants_definition), options.public)
+        section = catalog.section(text)
+        if section is not None:
+            comparisons = [
+                metric_comparison(session, m, as_of, context.today(), context.review_due_days, options.as_of)
+                for m in catalog.in_section(section.name)
+            ]
+            return _with_public(section_answer(section.name, comparisons), options.public)
+        suggestions = catalog.suggest(text)
+    if suggestions:
+        return Response(
+            title=MISS.format(text=text), is_error=True,
+            notes=[MISS_HINT.format(options=", ".join(m.slug for m in suggestions))],
+            suggestions=[f"/kpi {m.slug}" for m in suggestions],
+        )
+    return error(MISS.format(text=text), NO_MATCH_HINT)
+
+
+def _with_public(response: Response, public: bool) -> Response:
+    if not public:
+        return response
+    from dataclasses import replace
+
+    return replace(response, public=True)
+
+
+def catalog_overview(catalog: Catalog) -> Response:
+    rows = [[section.name, ", ".join(m.slug for m in catalog.in_section(section.name))]
+            for section in catalog.sections if catalog.in_section(section.name)]
+    return Response(
+        title="Sections and metrics",
+        table=Table(["Section", "Metrics"], rows),
+        notes=[line for line in HELP.splitlines()],
+    )
+
+
+def rag_text(comparison: PanelComparison) -> str:
+    if comparison.rag != "none":
+        return RAG_WORDS[comparison.rag]
+    if comparison.metric.polarity == "neutral":
+        reason = NO_RAG_REASON["neutral"]
+    elif comparison.period is None:
+        reason = NO_RAG_REASON["no-data"]
+    else:
+        reason = NO_RAG_REASON["nothing"]
+    return f"None ({reason})"
+
+
+def _period_title(comparison: PanelComparison) -> str:
+    period = comparison.period
+    return period.title if isinstance(period, Month) else period.label
+
+
+def metric_answer(comparison: PanelComparison, with_definition: bool = False) -> Response:
+    metric = comparison.metric
+    unit = metric.unit
+    value = lambda v: format_value(unit, v)  # noqa: E731
+    difference = lambda v: format_difference(unit, v)  # noqa: E731
+    if comparison.period is None and comparison.baseline is None:
+        notes = [f"Load figures with `kpibot import observations FILE` ({metric.slug})."]
+        if with_definition:
+            notes.insert(0, f"Definition: {metric.definition}")
+        return Response(title=f"{metric.name}: no figures loaded yet", notes=notes)
+    facts: list[Fact] = []
+    if metric.frequency == "monthly":
+        headline = f"{metric.name}: {value(comparison.last3)} ({comparison.last3_span})"
+        facts += [
+            Fact(f"Last 3 months ({comparison.last3_span})", value(comparison.last3)),
+            Fact(f"Previous 3 months ({comparison.previous3_span})", value(comparison.previous3)),
+            Fact("Difference to previous 3 months", difference(comparison.change_vs_previous3)),
+            Fact(f"Baseline {comparison.baseline_year}", value(comparison.baseline)),
+            Fact("Baseline comparison", difference(comparison.change_vs_baseline)),
+            Fact(f"Latest month ({_period_title(comparison)})", value(comparison.latest)),
+        ]
+    elif comparison.period is None:
+        headline = f"{metric.name}: no figure yet since the {comparison.baseline_year} baseline"
+        facts.append(Fact("Latest", NOT_AVAILABLE))
+        facts.append(Fact(f"Baseline {comparison.baseline_year}", value(comparison.baseline)))
+    else:
+        headline = f"{metric.name}: {value(comparison.latest)} ({_period_title(comparison)})"
+        facts += [
+            Fact(f"Latest ({_period_title(comparison)})", value(comparison.latest)),
+            Fact("Previous period", value(comparison.previous3)),
+            Fact("Difference to previous period", difference(comparison.change_vs_previous3)),
+            Fact(f"Baseline {comparison.baseline_year}", value(comparison.baseline)),
+            Fact("Baseline comparison", difference(comparison.change_vs_baseline)),
+        ]
+    target = metric.expectation or (value(comparison.target) if comparison.target is not None else "none")
+    facts += [
+        Fact("Target" if not metric.expectation else "Target/expectation", target),
+        Fact("RAG", rag_text(comparison)),
+        Fact("Direction", DIRECTION_WORDS[comparison.direction]),
+    ]
+    notes = [f"{metric.section} · {metric.slug} · {metric.frequency}"]
+    if with_definition:
+        notes.insert(0, f"Definition: {metric.definition}")
+    return Response(title=headline, facts=facts, notes=notes)
+
+
+def section_answer(section: str, comparisons: list[PanelComparison]) -> Response:
+    rows = []
+    for c in comparisons:
+        unit = c.metric.unit
+        current = c.last3 if c.metric.frequency == "monthly" else c.latest
+        rows.append([
+            c.metric.name,
+            format_value(unit, current) if c.period else NOT_AVAILABLE,
+            format_value(unit, c.baseline),
+            format_difference(unit, c.change_vs_previous3),
+            RAG_WORDS[c.rag],
+        ])
+    spans = {c.last3_span for c in comparisons if c.last3_span}
+    caption = f"Last 3 months: {', '.join(sorted(spans))}" if spans else None
+    return Response(
+        title=f"{section}",
+        table=Table(["Metric", "Current", "Baseline", "Diff. to previous", "RAG"], rows, caption),
+        notes=["/kpi <metric> gives the full comparison for one metric."],
+    )

@@ -1,0 +1,45 @@
+"""The platform-neutral answer a command or digest builds; renderers turn it into Block Kit or plain text."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A PNG to upload with the answer."""
+
+    title: str
+    png: bytes
+    alt_text: str
+    filename: str = "chart.png"
+
+
+@dataclass(frozen=True)
+class Response:
+    title: str
+    facts: list[Fact] = field(default_factory=list)
+    table: Table | None = None
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    public: bool = False
+    is_error: bool = False
+    # Choices offered with a miss (e.g. the closest metrics), each a command text the user could send.
+    suggestions: list[str] = field(default_factory=list)
+
+
+def error(message: str, *hints: str) -> Response:
+    """A short answer to input that was not understood, saying what would work."""
+    return Response(title=message, notes=list(hints), is_error=True)

@@ -1,0 +1,1 @@
+"""Shared storage: models, migrations, metric catalog, KPI engine, queries and importers."""

@@ -1,0 +1,1 @@
+"""Data importers: CSV and XLSX files checked whole, then written in one transaction."""

@@ -1,0 +1,265 @@
+"""Import monthly, quarterly and annual figures, in long form (metric,period,value) or the wide form kept in Excel."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.catalog import Catalog, MetricDefinition
+from storage.importers.common import (
+    CellError, ImportRejected, ImportResult, Problem, Table, is_blank, parse_number, read_table, require_columns, text,
+)
+from storage.models import ImportRow, MetricRow, ObservationHistoryRow, ObservationRow
+from storage.periods import FinancialYear, Month, Period, PeriodError, Quarter, parse_month, parse_period, period_kind, period_start
+
+LONG_REQUIRED = ["metric", "period", "value"]
+LONG_OPTIONAL = ["numerator", "denominator", "note"]
+WIDE_KEY_COLUMNS = ("metric", "slug", "metric name", "name", "kpi")
+WIDE_DESCRIPTIVE_COLUMNS = ("section", "unit", "definition", "description", "target", "notes", "polarity", "frequency")
+VALUE_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class ObservationRecord:
+    row: int
+    metric: MetricDefinition
+    period: Period
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str | None = None
+
+
+def _metric(catalog: Catalog, raw, row: int, column: str, problems: list[Problem]) -> MetricDefinition | None:
+    name = text(raw)
+    if not name:
+        problems.append(Problem(row, column, "no metric given"))
+        return None
+    metric = catalog.find(name)
+    if metric is None:
+        suggestions = ", ".join(m.slug for m in catalog.suggest(name)) or "see `kpibot metrics`"
+        problems.append(Problem(row, column, f"unknown metric {name!r}; did you mean: {suggestions}"))
+        return None
+    if metric.derived_from_reviews:
+        problems.append(Problem(row, column, f"{metric.slug} is worked out from the review log; "
+                                             "load cases with `kpibot import reviews` instead"))
+        return None
+    return metric
+
+
+def _check_period(metric: MetricDefinition, period: Period, today: date) -> str | None:
+    allowed = {"monthly": (Month,), "quarterly": (Quarter, FinancialYear), "annual": (FinancialYear,)}[metric.frequency]
+    if metric.frequency == "monthly" and isinstance(period, FinancialYear):
+        return f"{metric.slug} is monthly; give its months (YYYY-MM), the baseline is worked out from them"
+    if not isinstance(period, allowed):
+        wanted = {"monthly": "a month like 2025-09", "quarterly": "a quarter like 2025/26 Q1 or a year like 2024/25",
+                  "annual": "a financial year like 2025/26"}[metric.frequency]
+        return f"{metric.slug} is {metric.frequency}; the period must be {wanted}, not {period.label}"
+    if period_start(period) > today:
+        return f"{period.label} has not started yet (today is {today.isoformat()})"
+    return None
+
+
+def _check_value(metric: MetricDefinition, value: float) -> str | None:
+    if metric.unit == "percent" and not 0 <= value <= 100:
+        return f"{value:g} is not a percentage between 0 and 100"
+    if metric.unit == "yes_no" and value not in (0, 1):
+        return "must be Y or N (or 1 or 0)"
+    if metric.unit in ("count", "days", "hours", "currency") and value < 0:
+        return f"{value:g} cannot be negative for a {metric.unit} metric"
+    return None
+
+
+def _value(metric: MetricDefinition, raw) -> float:
+    if metric.unit == "yes_no" and text(raw).lower() in {"y", "yes", "n", "no"}:
+        return 1.0 if text(raw).lower().startswith("y") else 0.0
+    return parse_number(raw)
+
+
+def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Problem]) -> list[ObservationRecord]:
+    require_columns(table, LONG_REQUIRED, LONG_OPTIONAL)
+    records = []
+    for number, row in table.numbered_rows():
+        metric = _metric(catalog, table.cell(row, "metric"), number, "metric", problems)
+        try:
+            period = parse_period(text(table.cell(row, "period")))
+        except PeriodError as exc:
+            problems.append(Problem(number, "period", str(exc)))
+            period = None
+        counts: dict[str, float | None] = {}
+        for column in ("numerator", "denominator"):
+            raw = table.cell(row, column) if column in table.columns else None
+            try:
+                counts[column] = None if is_blank(raw) else parse_number(raw)
+            except CellError as exc:
+                problems.append(Problem(number, column, str(exc)))
+                counts[column] = None
+        raw_value = table.cell(row, "value")
+        value = None
+        if metric is None or period is None:
+            continue
+        problem = _check_period(metric, period, today)
+        if problem:
+            problems.append(Problem(number, "period", problem))
+            continue
+        numerator, denominator = counts["numerator"], counts["denominator"]
+        if (numerator is None) != (denominator is None):
+            problems.append(Problem(number, "numerator" if numerator is None else "denominator",
+                                    "give both numerator and denominator, or neither"))
+            continue
+        if denominator is not None:
+            if denominator <= 0 or numerator < 0 or numerator > denominator:
+                problems.append(Problem(number, "denominator", "needs 0 <= numerator <= denominator and denominator > 0"))
+                continue
+            if metric.unit != "percent":
+                problems.append(Problem(number, "numerator", f"counts are only used for percent metrics; {metric.slug} is in {metric.unit}"))
+                continue
+        if is_blank(raw_value):
+            if denominator is None:
+                problems.append(Problem(number, "value", "no value given"))
+                continue
+            value = numerator / denominator * 100
+        else:
+            try:
+                value = _value(metric, raw_value)
+            except CellError as exc:
+                problems.append(Problem(number, "value", str(exc)))
+                continue
+            if denominator is not None and abs(value - numerator / denominator * 100) > VALUE_TOLERANCE:
+                problems.append(Problem(number, "value", f"{value:g}% does not match numerator/denominator "
+                                                         f"({numerator / denominator * 100:.1f}%)"))
+                continue
+        problem = _check_value(metric, value)
+        if problem:
+            problems.append(Problem(number, "value", problem))
+            continue
+        note = text(table.cell(row, "note")) if "note" in table.columns else ""
+        records.append(ObservationRecord(number, metric, period, value, numerator, denominator, note or None))
+    return records
+
+
+def _header_month(raw) -> Month | None:
+    if isinstance(raw, (datetime, date)):
+        return Month(raw.year, raw.month)
+    try:
+        return parse_month(text(raw))
+    except PeriodError:
+        return None
+
+
+def _is_wide(table: Table) -> bool:
+    return bool(table.columns) and table.columns[0] in WIDE_KEY_COLUMNS and any(
+        _header_month(h) for h in table.original_columns[1:])
+
+
+def _wide_records(table: Table, catalog: Catalog, today: date, problems: list[Problem]) -> list[ObservationRecord]:
+    key = table.columns[0]
+    months: dict[int, Month] = {}
+    for position, (raw, clean) in enumerate(zip(table.original_columns, table.columns)):
+        if position == 0 or clean in WIDE_DESCRIPTIVE_COLUMNS or clean in WIDE_KEY_COLUMNS:
+            continue
+        month = _header_month(raw)
+        if month is None:
+            problems.append(Problem(1, text(raw) or f"#{position + 1}",
+                                    "header is not a month; use Apr-25, 2025-04 or an Excel date"))
+        elif month in months.values():
+            problems.append(Problem(1, text(raw), f"{month.title} appears in more than one column"))
+        else:
+            months[position] = month
+    if problems:
+        raise ImportRejected(table.filename, problems)
+    records = []
+    for number, row in table.numbered_rows():
+        metric = _metric(catalog, row[0], number, key, problems)
+        if metric is None:
+            continue
+        for position, month in months.items():
+            raw = row[position]
+            if is_blank(raw):
+                continue
+            column = month.title
+            problem = _check_period(metric, month, today)
+            if problem:
+                problems.append(Problem(number, column, problem))
+                continue
+            try:
+                value = _value(metric, raw)
+            except CellError as exc:
+                problems.append(Problem(number, column, str(exc)))
+                continue
+            problem = _check_value(metric, value)
+            if problem:
+                problems.append(Problem(number, column, problem))
+                continue
+            records.append(ObservationRecord(number, metric, month, value))
+    return records
+
+
+def read_observations(path, catalog: Catalog, today: date) -> tuple[Table, list[ObservationRecord]]:
+    """Parse and check a whole file; raises ImportRejected listing every problem found."""
+    table = read_table(path)
+    problems: list[Problem] = []
+    records = _wide_records(table, catalog, today, problems) if _is_wide(table) \
+        else _long_records(table, catalog, today, problems)
+    seen: dict[tuple[str, str], int] = {}
+    for record in records:
+        key = (record.metric.slug, record.period.label)
+        if key in seen:
+            problems.append(Problem(record.row, "period", f"{record.metric.slug} {record.period.label} is also on row {seen[key]}"))
+        else:
+            seen[key] = record.row
+    if problems:
+        raise ImportRejected(table.filename, sorted(problems, key=lambda p: (p.row or 0)))
+    if not records:
+        raise ImportRejected(table.filename, [Problem(None, None, "no figures found under the header")])
+    return table, records
+
+
+def import_observations(session: Session, path, catalog: Catalog, loaded_by: str, now: datetime,
+                        source: str | None = None) -> ImportResult:
+    """Check the file whole, then write it in the caller's transaction; re-imported periods keep their old value in history."""
+    table, records = read_observations(path, catalog, now.date())
+    ids = dict(session.execute(select(MetricRow.slug, MetricRow.id)).all())
+    missing = sorted({r.metric.slug for r in records if r.metric.slug not in ids})
+    if missing:
+        raise ImportRejected(table.filename, [Problem(None, "metric", f"{', '.join(missing)} not in the database "
+                                                                       "catalog; run `kpibot init` first")])
+    batch = ImportRow(kind="observations", filename=table.filename, sha256=table.sha256, rows=len(records),
+                      loaded_by=loaded_by, loaded_at=now)
+    session.add(batch)
+    session.flush()
+    wanted_ids = {ids[r.metric.slug] for r in records}
+    existing = {
+        (row.metric_id, row.period): row
+        for row in session.scalars(select(ObservationRow).where(ObservationRow.metric_id.in_(wanted_ids)))
+    }
+    inserted = replaced = unchanged = 0
+    source = source or table.filename
+    for record in records:
+        metric_id = ids[record.metric.slug]
+        fields = dict(value=record.value, numerator=record.numerator, denominator=record.denominator, note=record.note)
+        row = existing.get((metric_id, record.period.label))
+        if row is None:
+            session.add(ObservationRow(
+                metric_id=metric_id, period=record.period.label, period_kind=period_kind(record.period),
+                period_start=period_start(record.period), source=source, loaded_by=loaded_by, loaded_at=now,
+                import_id=batch.id, **fields,
+            ))
+            inserted += 1
+        elif all(getattr(row, k) == v for k, v in fields.items()):
+            unchanged += 1
+        else:
+            session.add(ObservationHistoryRow(
+                metric_id=metric_id, period=row.period, value=row.value, numerator=row.numerator,
+                denominator=row.denominator, note=row.note, source=row.source, loaded_by=row.loaded_by,
+                loaded_at=row.loaded_at, replaced_at=now, replaced_by=loaded_by, replaced_by_import_id=batch.id,
+            ))
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.source, row.loaded_by, row.loaded_at, row.import_id = source, loaded_by, now, batch.id
+            replaced += 1
+    batch.inserted, batch.replaced = inserted, replaced
+    session.flush()
+    return ImportResult("observations", table.filename, len(records), inserted, replaced, unchanged)

@@ -1,0 +1,161 @@
+"""SQLAlchemy models of the shared database: catalog, observations and their history, reviews, CSP money, imports."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+MONEY = Numeric(14, 2)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MetricRow(Base):
+    __tablename__ = "metrics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(20))
+    frequency: Mapped[str] = mapped_column(String(20))
+    aggregate: Mapped[str] = mapped_column(String(10))
+    polarity: Mapped[str] = mapped_column(String(20))
+    target: Mapped[float | None] = mapped_column(Float)
+    expectation: Mapped[str | None] = mapped_column(String(80))
+    baseline_year: Mapped[str] = mapped_column(String(7))
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    plan_ref: Mapped[int | None] = mapped_column(Integer)
+    headline: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SectionRow(Base):
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ObservationRow(Base):
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("metric_id", "period", name="uq_observations_metric_period"),
+        # Serves "latest period of a metric" and "a metric's months in a range".
+        Index("ix_observations_metric_start", "metric_id", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(12))
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+    metric: Mapped[MetricRow] = relationship()
+
+
+class ObservationHistoryRow(Base):
+    """The value an observation had before a re-import replaced it."""
+
+    __tablename__ = "observation_history"
+    __table_args__ = (Index("ix_observation_history_metric_period", "metric_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(12))
+    value: Mapped[float] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaced_by: Mapped[str] = mapped_column(String(120))
+    replaced_by_import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+
+class ReviewRow(Base):
+    """A complaint review case. No personal data: a reference, dates and outcome only."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        # Open reviews by due date: the due date is received + a fixed number of days, so it sorts as received.
+        Index("ix_reviews_open_received", "completed_on", "received_on"),
+        Index("ix_reviews_received", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(60), unique=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    learning: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CspAllocationRow(Base):
+    __tablename__ = "csp_allocations"
+    __table_args__ = (UniqueConstraint("area", "year", name="uq_csp_allocations_area_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area: Mapped[str] = mapped_column(String(120))
+    year: Mapped[str] = mapped_column(String(7))
+    allocation: Mapped[Decimal] = mapped_column(MONEY)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CspSpendRow(Base):
+    __tablename__ = "csp_spend"
+    __table_args__ = (Index("ix_csp_spend_area_date", "area", "spent_on"), Index("ix_csp_spend_date", "spent_on"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spent_on: Mapped[date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(String(120))
+    project: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+
+class ImportRow(Base):
+    """One accepted file: what it held, who loaded it and when."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    replaced: Mapped[int] = mapped_column(Integer, default=0)
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,207 @@
+"""Queries over the shared database: the catalog, a metric's observations, the review log and CSP money."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.catalog import Catalog, MetricDefinition, Section
+from storage.csp import CspBalances, csp_balances
+from storage.kpi import PanelComparison, Point, panel_comparison
+from storage.models import (
+    CspAllocationRow, CspSpendRow, MetricRow, ObservationRow, ReviewRow, SectionRow,
+)
+from storage.periods import FinancialYear, Month, parse_financial_year, parse_period_label
+from storage.reviews import MEASURE_FIELDS, Review, monthly_measures
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- catalog ---------------------------------------------------------------------------------------------
+
+def sync_catalog(session: Session, catalog: Catalog, source: str, now: datetime | None = None) -> tuple[int, int]:
+    """Add or update the catalog's sections and metrics; returns (added, updated) metric counts."""
+    now = now or utcnow()
+    sections = {row.name: row for row in session.scalars(select(SectionRow))}
+    next_position = max((row.position for row in sections.values()), default=-1) + 1
+    for section in catalog.sections:
+        if section.name not in sections:
+            session.add(SectionRow(name=section.name, kind=section.kind, position=next_position))
+            next_position += 1
+    existing = {row.slug: row for row in session.scalars(select(MetricRow))}
+    next_position = max((row.position for row in existing.values()), default=-1) + 1
+    added = updated = 0
+    for metric in catalog.metrics:
+        fields = metric.as_dict()
+        row = existing.get(metric.slug)
+        if row is None:
+            session.add(MetricRow(**fields, position=next_position, source=source, updated_at=now))
+            next_position += 1
+            added += 1
+        elif any(getattr(row, key) != value for key, value in fields.items()):
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.source, row.updated_at = source, now
+            updated += 1
+    session.flush()
+    return added, updated
+
+
+def _definition(row: MetricRow) -> MetricDefinition:
+    return MetricDefinition(
+        slug=row.slug, name=row.name, definition=row.definition, section=row.section, kind=row.kind,
+        unit=row.unit, frequency=row.frequency, aggregate=row.aggregate, polarity=row.polarity,
+        target=row.target, expectation=row.expectation, baseline_year=row.baseline_year,
+        tolerance=row.tolerance, aliases=tuple(row.aliases or ()), plan_ref=row.plan_ref, headline=row.headline,
+    )
+
+
+def read_catalog(session: Session) -> Catalog:
+    sections = [Section(r.name, r.kind) for r in session.scalars(select(SectionRow).order_by(SectionRow.position))]
+    metrics = [_definition(r) for r in session.scalars(select(MetricRow).order_by(MetricRow.position))]
+    return Catalog(sections, metrics)
+
+
+def metric_ids(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(MetricRow.slug, MetricRow.id)).all())
+
+
+# --- observations ----------------------------------------------------------------------------------------
+
+def latest_period_start(session: Session, metric_id: int, before: date | None = None) -> date | None:
+    query = select(func.max(ObservationRow.period_start)).where(ObservationRow.metric_id == metric_id)
+    if before is not None:
+        query = query.where(ObservationRow.period_start <= before)
+    return session.scalar(query)
+
+
+def observation_points(session: Session, metric_id: int, first: date | None = None,
+                       last: date | None = None) -> list[Point]:
+    query = select(ObservationRow.period, ObservationRow.value, ObservationRow.numerator,
+                   ObservationRow.denominator).where(ObservationRow.metric_id == metric_id)
+    if first is not None:
+        query = query.where(ObservationRow.period_start >= first)
+    if last is not None:
+        query = query.where(ObservationRow.period_start <= last)
+    return [Point(parse_period_label(p), v, n, d) for p, v, n, d in session.execute(query.order_by(ObservationRow.period_start))]
+
+
+def has_any_data(session: Session) -> bool:
+    return any(
+        session.scalar(select(model.id).limit(1)) is not None
+        for model in (ObservationRow, ReviewRow, CspAllocationRow, CspSpendRow)
+    )
+
+
+# --- reviews ---------------------------------------------------------------------------------------------
+
+def _review(row: ReviewRow) -> Review:
+    return Review(row.reference, row.received_on, row.completed_on, row.outcome, row.learning)
+
+
+def reviews_touching(session: Session, first: date, last: date) -> list[Review]:
+    """Reviews received by `last` that were open at, or received or completed after, `first`."""
+    query = select(ReviewRow).where(
+        ReviewRow.received_on <= last,
+        or_(ReviewRow.received_on >= first, ReviewRow.completed_on.is_(None), ReviewRow.completed_on >= first),
+    )
+    return [_review(row) for row in session.scalars(query)]
+
+
+def open_reviews(session: Session, as_of: date) -> list[Review]:
+    query = select(ReviewRow).where(
+        ReviewRow.received_on <= as_of,
+        or_(ReviewRow.completed_on.is_(None), ReviewRow.completed_on > as_of),
+    ).order_by(ReviewRow.received_on)
+    return [_review(row) for row in session.scalars(query)]
+
+
+def review_log_span(session: Session) -> tuple[date | None, date | None]:
+    first, last_received, last_completed = session.execute(
+        select(func.min(ReviewRow.received_on), func.max(ReviewRow.received_on), func.max(ReviewRow.completed_on))
+    ).one()
+    last = max((d for d in (last_received, last_completed) if d is not None), default=None)
+    return first, last
+
+
+def review_points(session: Session, metric: MetricDefinition, first: Month, last: Month, as_of: date,
+                  due_days: int) -> list[Point]:
+    """Monthly values of a review measure derived from the case log, for the months the log covers."""
+    log_first, _ = review_log_span(session)
+    if log_first is None:
+        return []
+    first = max(first, Month.of(log_first))
+    if first > last:
+        return []
+    reviews = reviews_touching(session, first.first_day, min(last.last_day, as_of))
+    field = MEASURE_FIELDS[metric.slug]
+    points = []
+    month = first
+    while month <= last:
+        # Every month is counted as it stood on `as_of`, as the Panel table counts it.
+        measures = monthly_measures(reviews, month, as_of, due_days)
+        value = getattr(measures, field)
+        if field == "avg_days_to_complete":
+            # Days and completions, so 3-month and baseline averages weigh every review equally.
+            days = (value or 0.0) * measures.completed_in_month
+            points.append(Point(month, value, days, float(measures.completed_in_month)))
+        else:
+            points.append(Point(month, float(value)))
+        month = month.shift(1)
+    return points
+
+
+# --- the Panel comparison of one metric -----------------------------------------------------------------
+
+def metric_comparison(session: Session, metric: MetricDefinition, as_of: Month | None = None,
+                      today: date | None = None, due_days: int = 28, as_of_day: date | None = None) -> PanelComparison:
+    """Read just the periods the Panel comparison needs, and compare.
+
+    `as_of` picks the latest period on or before that month; `as_of_day` is the date review deadlines
+    are judged on (default: the end of that month, or today if sooner).
+    """
+    today = min(today or date.today(), as_of_day or date.max)
+    year = parse_financial_year(metric.baseline_year)
+    if metric.derived_from_reviews:
+        _, log_last = review_log_span(session)
+        if log_last is None:
+            return panel_comparison(metric, [], as_of)
+        end = as_of or Month.of(min(log_last, today))
+        as_of_day = min(end.last_day, today)
+        first = min(end.shift(-5), year.first_month)
+        return panel_comparison(metric, review_points(session, metric, first, end, as_of_day, due_days), end)
+    metric_id = session.scalar(select(MetricRow.id).where(MetricRow.slug == metric.slug))
+    if metric_id is None:
+        return panel_comparison(metric, [], as_of)
+    latest = latest_period_start(session, metric_id, as_of.last_day if as_of else None)
+    if latest is None:
+        return panel_comparison(metric, [], as_of)
+    if metric.frequency == "monthly":
+        first = min(Month.of(latest).shift(-5).first_day, year.first_day)
+    else:
+        first = min(FinancialYear(year.start_year).first_day, Month.of(latest).shift(-15).first_day)
+    return panel_comparison(metric, observation_points(session, metric_id, first, latest), as_of)
+
+
+# --- CSP -------------------------------------------------------------------------------------------------
+
+def csp_years(session: Session) -> list[str]:
+    return list(session.scalars(select(CspAllocationRow.year).distinct().order_by(CspAllocationRow.year)))
+
+
+def csp_balances_for(session: Session, year: FinancialYear, as_of: date, lag_margin_pp: float) -> CspBalances:
+    allocations = {
+        area: Decimal(amount) for area, amount in session.execute(
+            select(CspAllocationRow.area, CspAllocationRow.allocation).where(CspAllocationRow.year == year.label)
+        )
+    }
+    spend = session.execute(
+        select(CspSpendRow.area, func.sum(CspSpendRow.amount))
+        .where(CspSpendRow.spent_on >= year.first_day, CspSpendRow.spent_on <= min(as_of, year.last_day))
+        .group_by(CspSpendRow.area)
+    ).all()
+    return csp_balances(allocations, [(area, Decimal(total)) for area, total in spend], year, as_of, lag_margin_pp)

@@ -1,0 +1,211 @@
+"""Importers on both databases: atomic rejection naming file, row and column; replacement kept in history."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.importers.common import ImportRejected
+from storage.importers.csp import import_csp_allocations, import_csp_spend
+from storage.importers.observations import import_observations
+from storage.importers.reviews import import_reviews
+from storage.models import CspSpendRow, ImportRow, ObservationHistoryRow, ObservationRow, ReviewRow
+from storage.repository import read_catalog
+
+NOW = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
+
+
+def _observations(db, path, who="analyst"):
+    with db.session() as session:
+        return import_observations(session, path, read_catalog(session), who, NOW)
+
+
+def _count(db, model) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_long_form_loads_and_reimport_keeps_old_value(db, write_file):
+    first = write_file("calls.csv", "metric,period,value\ncalls-under-25s,2025-07,55\ncalls-under-25s,2025-08,60\n")
+    result = _observations(db, first)
+    assert (result.rows, result.inserted, result.replaced) == (2, 2, 0)
+
+    corrected = write_file("calls-fixed.csv", "metric,period,value\ncalls-under-25s,2025-07,56\ncalls-under-25s,2025-08,60\n")
+    result = _observations(db, corrected, who="second analyst")
+    assert (result.inserted, result.replaced, result.unchanged) == (0, 1, 1)
+    with db.session() as session:
+        history = session.scalars(select(ObservationHistoryRow)).all()
+        current = session.scalar(select(ObservationRow.value).where(ObservationRow.period == "2025-07"))
+    assert [(h.period, h.value, h.loaded_by, h.replaced_by) for h in history] == [("2025-07", 55.0, "analyst", "second analyst")]
+    assert current == 56.0
+
+
+def test_bad_row_rejects_whole_file_naming_row_and_column(db, write_file):
+    path = write_file("mixed.csv", "metric,period,value\n"
+                                   "calls-under-25s,2025-07,55\n"
+                                   "calls-under-25s,2025-08,sixty\n"
+                                   "calls-under-25s,2025-09,58\n")
+    with pytest.raises(ImportRejected) as caught:
+        _observations(db, path)
+    message = str(caught.value)
+    assert "mixed.csv, row 3, column value: 'sixty' is not a number" in message
+    assert "nothing was written" in message
+    assert _count(db, ObservationRow) == 0
+    assert _count(db, ImportRow) == 0
+
+
+def test_unknown_metric_suggests_closest_slugs(db, write_file):
+    path = write_file("typo.csv", "metric,period,value\ncalls-under-25,2025-07,55\n")
+    with pytest.raises(ImportRejected) as caught:
+        _observations(db, path)
+    assert "row 2, column metric: unknown metric 'calls-under-25'; did you mean: calls-under-25s" in str(caught.value)
+
+
+@pytest.mark.parametrize("row, column, fragment", [
+    ("calls-under-25s,2025-13,50", "period", "is not a period"),
+    ("calls-under-25s,2026-01,50", "period", "has not started yet"),
+    ("calls-under-25s,2025/26 Q1,50", "period", "is monthly"),
+    ("calls-under-25s,2025-07,150", "value", "not a percentage between 0 and 100"),
+    ("public-line-calls,2025-07,-3", "value", "cannot be negative"),
+    ("calls-under-25s,2025-07,=A1*2", "value", "is a formula"),
+])
+def test_each_bad_cell_is_named(db, write_file, row, column, fragment):
+    path = write_file("bad.csv", f"metric,period,value\n{row}\n")
+    with pytest.raises(ImportRejected) as caught:
+        _observations(db, path)
+    assert f"bad.csv, row 2, column {column}:" in str(caught.value)
+    assert fragment in str(caught.value)
+
+
+def test_duplicate_rows_are_rejected(db, write_file):
+    path = write_file("dupe.csv", "metric,period,value\nfoi-requests,2025-07,1\nfoi-requests,2025-07,2\n")
+    with pytest.raises(ImportRejected, match="row 3, column period: foi-requests 2025-07 is also on row 2"):
+        _observations(db, path)
+
+
+def test_percent_from_numerator_and_denominator(db, write_file):
+    path = write_file("counts.csv", "metric,period,value,numerator,denominator,note\n"
+                                    "correspondence-within-28-days,2025-07,,45,50,\n"
+                                    "correspondence-within-28-days,2025-08,50,10,20,checked\n")
+    _observations(db, path)
+    with db.session() as session:
+        rows = session.execute(select(ObservationRow.period, ObservationRow.value, ObservationRow.note)
+                               .order_by(ObservationRow.period)).all()
+    assert [tuple(r) for r in rows] == [("2025-07", 90.0, None), ("2025-08", 50.0, "checked")]
+
+
+def test_value_contradicting_counts_is_rejected(db, write_file):
+    path = write_file("counts.csv", "metric,period,value,numerator,denominator\n"
+                                    "correspondence-within-28-days,2025-07,80,45,50\n")
+    with pytest.raises(ImportRejected, match=r"80% does not match numerator/denominator \(90.0%\)"):
+        _observations(db, path)
+
+
+def test_wide_form_with_text_month_headers(db, write_file):
+    path = write_file("wide.csv", "Metric,Apr-25,May-25,Jun-25\n"
+                                  "Public line calls,30,,40\n"
+                                  "icv-visits,8,9,7\n")
+    result = _observations(db, path)
+    assert result.inserted == 5  # the blank May cell is simply not a figure
+    with db.session() as session:
+        periods = session.scalars(select(ObservationRow.period).order_by(ObservationRow.period)).all()
+    assert sorted(set(periods)) == ["2025-04", "2025-05", "2025-06"]
+
+
+def test_wide_form_from_excel_with_date_headers(db, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["metric", datetime(2025, 7, 1), datetime(2025, 8, 1), datetime(2025, 9, 1)])
+    sheet.append(["volunteer-hours", 48, 52, 52])
+    path = tmp_path / "volunteers.xlsx"
+    book.save(path)
+    result = _observations(db, path)
+    assert result.inserted == 3
+    with db.session() as session:
+        total = session.scalar(select(func.sum(ObservationRow.value)))
+    assert total == 152
+
+
+def test_excel_formula_cells_are_rejected(db, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["metric", "period", "value"])
+    sheet.append(["foi-requests", "2025-07", "=1+1"])
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    with pytest.raises(ImportRejected, match="row 2, column value: '=1\\+1' is a formula"):
+        _observations(db, path)
+
+
+def test_windows_1252_csv_is_read(db, write_file):
+    path = write_file("notes.csv", "metric,period,value,note\nfoi-requests,2025-07,1,caf\u00e9 \u2013 late\n", encoding="cp1252")
+    _observations(db, path)
+    with db.session() as session:
+        assert session.scalar(select(ObservationRow.note)) == "caf\u00e9 \u2013 late"
+
+
+def test_missing_columns_named(db, write_file):
+    path = write_file("short.csv", "metric,when,value\nfoi-requests,2025-07,1\n")
+    with pytest.raises(ImportRejected, match="row 1: missing column period"):
+        _observations(db, path)
+
+
+def test_reviews_import_and_validation(db, write_file):
+    good = write_file("reviews.csv", "reference,received,completed,outcome,learning\n"
+                                     "CR-1,2025-07-01,2025-07-20,upheld,no\n"
+                                     "CR-2,01/08/2025,,,\n")
+    with db.session() as session:
+        result = import_reviews(session, good, "analyst", NOW)
+    assert (result.inserted, result.rows) == (2, 2)
+
+    bad = write_file("reviews-bad.csv", "reference,received,completed,outcome,learning\n"
+                                        "CR-3,2025-07-10,2025-07-01,upheld,no\n"
+                                        "CR-4,2025-02-30,,,\n"
+                                        "CR-5,2025-07-10,2025-07-20,,maybe\n")
+    with pytest.raises(ImportRejected) as caught, db.session() as session:
+        import_reviews(session, bad, "analyst", NOW)
+    message = str(caught.value)
+    assert "row 2, column completed: is before the date received" in message
+    assert "row 3, column received: '2025-02-30' is not a date" in message
+    assert "row 4, column outcome: a completed review needs an outcome" in message
+    assert "row 4, column learning: 'maybe' is not yes or no" in message
+    assert _count(db, ReviewRow) == 2
+
+
+def test_review_closed_by_a_later_log(db, write_file):
+    with db.session() as session:
+        import_reviews(session, write_file("a.csv", "reference,received\nCR-9,2025-08-01\n"), "a", NOW)
+    with db.session() as session:
+        result = import_reviews(session, write_file("b.csv", "reference,received,completed,outcome,learning\n"
+                                                             "CR-9,2025-08-01,2025-08-20,not upheld,yes\n"), "a", NOW)
+        assert result.replaced == 1
+        row = session.scalar(select(ReviewRow))
+        assert (row.completed_on.isoformat(), row.outcome, row.learning) == ("2025-08-20", "not upheld", True)
+
+
+def test_csp_spend_needs_an_allocation_and_is_not_counted_twice(db, write_file):
+    with db.session() as session:
+        import_csp_allocations(session, write_file("alloc.csv", "area,year,allocation\nRutland,2025/26,\"£19,296.80\"\n"), "a", NOW)
+    spend = write_file("spend.csv", "date,area,project,amount\n2025-06-01,rutland,Response Fund,15354.00\n")
+    with db.session() as session:
+        assert import_csp_spend(session, spend, "a", NOW).inserted == 1
+    with pytest.raises(ImportRejected, match="already imported"), db.session() as session:
+        import_csp_spend(session, spend, "a", NOW)
+    unknown = write_file("spend2.csv", "date,area,project,amount\n2025-06-02,Atlantis,Boats,1.00\n")
+    with pytest.raises(ImportRejected, match="row 2, column area: 'Atlantis' has no 2025/26 allocation"), db.session() as session:
+        import_csp_spend(session, unknown, "a", NOW)
+    with db.session() as session:
+        assert session.scalar(select(CspSpendRow.area)) == "Rutland"
+    assert _count(db, CspSpendRow) == 1
+
+
+def test_unsupported_and_empty_files(db, write_file):
+    with pytest.raises(ImportRejected, match="unsupported file type .json"):
+        _observations(db, write_file("x.json", "{}"))
+    with pytest.raises(ImportRejected, match="the file is empty"):
+        _observations(db, write_file("empty.csv", ""))
