@@ -22,7 +22,7 @@ DIRECTION_WORDS = {"up": "Up", "down": "Down", "flat": "Flat", "none": "None"}
 NO_RAG_REASON = {
     "neutral": "a count to watch, not judged",
     "nothing": "no target or baseline to judge against",
-    "no-data": "no figures loaded",
+    "no-data": "no current figure",
 }
 MISS = "I don't know a metric or section called {text!r}."
 MISS_HINT = "Closest metrics: {options}. Type /kpi help for the full list."

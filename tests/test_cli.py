@@ -1,0 +1,130 @@
+"""The `kpibot` command as a user runs it: a real process, a fresh database, the answers it prints."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KPIBOT = str(Path(sys.executable).with_name("kpibot"))
+
+
+def run(args, cwd, env_extra=None, stdin=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "SLACK_"))}
+    env.update(env_extra or {})
+    return subprocess.run([KPIBOT, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A directory whose default SQLite database has been initialised and loaded with the demo dataset."""
+    path = tmp_path_factory.mktemp("cli")
+    assert run(["init"], path).returncode == 0
+    loaded = run(["load-demo"], path)
+    assert loaded.returncode == 0, loaded.stderr
+    return path
+
+
+def test_init_then_load_demo_reports_what_it_did(workdir):
+    assert (workdir / "kpibot.db").exists()
+    again = run(["load-demo"], workdir)
+    assert again.returncode == 1
+    assert "already holds figures" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_kpi_json_for_calls_under_25s(workdir):
+    result = run(["kpi", "calls-under-25s", "--json"], workdir)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"slug", "name", "unit", "period", "latest", "last3", "previous3", "change_vs_previous3",
+                           "baseline", "change_vs_baseline", "target", "rag", "direction"}
+    assert (answer["period"], answer["last3"], answer["previous3"], answer["baseline"], answer["rag"]) == \
+        ("2025-09", 58.0, None, None, "none")
+
+
+def test_kpi_as_of_an_earlier_month(workdir):
+    answer = json.loads(run(["kpi", "icv-visits", "--as-of", "2025-06", "--json"], workdir).stdout)
+    # Apr-Jun 2025 average 8 against Jan-Mar 2025 and the 2024/25 baseline of 8.
+    assert (answer["period"], answer["last3"], answer["baseline"]) == ("2025-06", 8.0, 8.0)
+
+
+def test_ask_prints_the_plain_text_answer(workdir):
+    result = run(["ask", "/kpi calls-under-25s"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert "58% (Jul-Sep 2025)" in result.stdout
+    assert "Difference to previous 3 months   N/A" in result.stdout
+
+
+def test_ask_with_a_typo_suggests_and_exits_non_zero(workdir):
+    result = run(["ask", "/kpi volunter hours"], workdir)
+    assert result.returncode == 1
+    assert "Closest metrics: volunteer-hours" in result.stdout
+
+
+def test_unknown_metric_on_kpi(workdir):
+    result = run(["kpi", "calls-under-25"], workdir)
+    assert result.returncode == 1
+    assert "unknown metric 'calls-under-25'; did you mean: calls-under-25s" in result.stderr
+
+
+def test_metrics_json_lists_the_catalog(workdir):
+    metrics = json.loads(run(["metrics", "--json"], workdir).stdout)
+    office = [m["slug"] for m in metrics if m["kind"] == "office"]
+    assert office == ["correspondence-within-28-days", "avg-days-to-respond", "public-line-calls", "calls-under-25s",
+                      "icv-visits", "icv-visits-on-target", "aws-visits", "aws-visits-on-target", "volunteer-hours",
+                      "volunteers", "foi-requests", "sar-requests"]
+
+
+def test_rejected_import_names_file_row_and_column(workdir):
+    bad = workdir / "bad.csv"
+    bad.write_text("metric,period,value\nfoi-requests,2025-10,1\nfoi-requests,2025-11,x\n")
+    result = run(["import", "observations", str(bad)], workdir, {"KPIBOT_LOADED_BY": "tester"})
+    assert result.returncode == 1
+    assert "bad.csv, row 3, column value: 'x' is not a number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_import_catalog_adds_a_user_metric(workdir):
+    extra = workdir / "extra.yaml"
+    extra.write_text(
+        "sections:\n  - {name: Engagement, kind: office}\n"
+        "metrics:\n  - slug: engagement-events\n    name: Engagement events attended\n"
+        "    definition: Community events the Commissioner attended in the month.\n"
+        "    section: Engagement\n    unit: count\n    aggregate: sum\n    polarity: higher_better\n"
+    )
+    result = run(["import", "catalog", str(extra)], workdir)
+    assert result.returncode == 0, result.stderr
+    assert "1 metrics added" in result.stdout
+    assert "new sections: Engagement" in result.stdout
+    bad = workdir / "bad.yaml"
+    bad.write_text("metrics:\n  - slug: Bad Slug\n")
+    failed = run(["import", "catalog", str(bad)], workdir)
+    assert failed.returncode == 1
+    assert "slug 'Bad Slug' must be kebab-case" in failed.stderr
+
+
+def test_invalid_setting_fails_with_one_line_naming_it(tmp_path):
+    result = run(["metrics"], tmp_path, {"KPIBOT_REVIEW_DUE_DAYS": "soon"})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "KPIBOT_REVIEW_DUE_DAYS" in result.stderr
+
+
+def test_uninitialised_database_says_run_init(tmp_path):
+    result = run(["kpi", "calls-under-25s"], tmp_path)
+    assert result.returncode == 1
+    assert "run `kpibot init` first" in result.stderr
+
+
+def test_run_sets_up_loads_and_answers_in_the_console(tmp_path):
+    """What a new user does: `kpibot run` (make run) then types a command."""
+    result = run(["run"], tmp_path, stdin="/kpi calls-under-25s\n")
+    assert result.returncode == 0, result.stderr
+    assert "Imported observations" in result.stderr
+    assert "Calls answered under 25 seconds: 58% (Jul-Sep 2025)" in result.stdout
+    second = run(["run"], tmp_path, stdin="")
+    assert "Imported" not in second.stderr  # the dataset loads only into an empty database

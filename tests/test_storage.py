@@ -1,0 +1,45 @@
+"""Schema, migrations and indexes on each backend; the console over a real database."""
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import inspect
+
+from bot.app import build_registry
+from bot.console import run_console
+from storage.db import current_revision, head_revision, upgrade
+
+
+def test_schema_is_at_head_and_upgrade_is_idempotent(db):
+    assert current_revision(db.engine) == head_revision()
+    assert upgrade(db.engine) == head_revision()
+
+
+def test_indexes_fit_the_queries(db):
+    inspector = inspect(db.engine)
+    def columns(table):
+        return {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
+    assert ("metric_id", "period_start") in columns("observations")
+    assert ("completed_on", "received_on") in columns("reviews")
+    uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("observations")}
+    assert ("metric_id", "period") in uniques
+
+
+def test_console_answers_each_line_until_end_of_input(demo_db, settings):
+    out = io.StringIO()
+    answered = run_console(build_registry(settings, demo_db),
+                           io.StringIO("/kpi calls-under-25s\n\n/kpi nonsense-metric\n/kpi help\n"), out)
+    text = out.getvalue()
+    assert answered == 3
+    assert "Calls answered under 25 seconds: 58% (Jul-Sep 2025)" in text
+    assert "I don't know a metric or section called 'nonsense-metric'." in text
+    assert "Public Interaction" in text
+
+
+def test_console_never_shows_a_traceback_for_odd_input(demo_db, settings):
+    registry = build_registry(settings, demo_db)
+    for line in ["/kpi", "/kpi as of", "/kpi as of 2025-13-45", "/kpi public", "/KPI HELP", "/nope", "kpi", "/kpi \u2603",
+                 "/kpi calls-under-25s as of 1999-01", "/kpi " + "x" * 5000]:
+        response = registry.run_line(line)
+        assert response.title
+        assert "Traceback" not in response.title
