@@ -25,3 +25,15 @@ def build_registry(settings: Settings, db: Database, clock=None) -> CommandRegis
     for register in (commands.register,):
         register(registry)
     return registry
+
+
+def database_health(db: Database) -> dict:
+    """For /healthz: can the database answer a trivial query?"""
+    from sqlalchemy import text
+
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"ok": True, "database": "reachable"}
+    except Exception as exc:  # any driver error means "not healthy"
+        return {"ok": False, "database": f"unreachable: {type(exc).__name__}"}

@@ -239,9 +239,7 @@ def run() -> None:
         for result in load_demo(db, "demo", _now()):
             typer.echo(result.summary(), err=True)
     if settings.slack_configured:
-        from bot.slack_app import serve_slack
-
-        serve_slack(settings, db)
+        _serve(settings, db, DEFAULT_PORT, "0.0.0.0")
         return
     from bot.app import build_registry
     from bot.console import run_console
@@ -249,6 +247,32 @@ def run() -> None:
     typer.echo("No Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): starting the console.",
                err=True)
     run_console(build_registry(settings, db))
+
+
+DEFAULT_PORT = 3000
+
+
+def _serve(settings: Settings, db, port: int, host: str) -> None:
+    from bot.app import build_registry, database_health
+    from bot.slack_app import SlackStartError, serve_slack
+
+    try:
+        serve_slack(settings, build_registry(settings, db), port=port, host=host,
+                    health_check=lambda: database_health(db))
+    except SlackStartError as exc:
+        raise Failure(str(exc)) from None
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(DEFAULT_PORT, "--port", help="HTTP mode: port for Slack's requests (/slack/events)."),
+    host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: address to listen on."),
+) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP mode."""
+    settings = _settings()
+    if not settings.slack_bot_token:
+        raise Failure("SLACK_BOT_TOKEN is not set; see the README's Slack section")
+    _serve(settings, _database(settings), port, host)
 
 
 def _safe_url(url: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.render_text import render_text
@@ -28,7 +29,19 @@ def run_console(registry: CommandRegistry, stdin: TextIO = sys.stdin, stdout: Te
             break
         if not interactive:
             print(f"{PROMPT}{line.strip()}", file=stdout)
-        print(render_text(registry.run_line(line)), file=stdout)
+        response = registry.run_line(line)
+        print(render_text(response), file=stdout)
+        for chart in response.charts:
+            print(f"Chart saved to {save_chart(chart)}", file=stdout)
         print(file=stdout)
         answered += 1
     return answered
+
+
+def save_chart(chart, folder: Path | None = None) -> Path:
+    """Charts have nowhere to show in a terminal: write them to ./charts/ and say where."""
+    folder = folder or Path.cwd() / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / chart.filename
+    path.write_bytes(chart.png)
+    return path

@@ -1,18 +1,21 @@
 """/kpi: a metric's Panel comparison, a section's table, or the list of sections and metrics."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from commands.context import CommandContext
 from commands.options import OptionError, split_options
 from commands.registry import CommandRegistry, CommandRequest
-from commands.response import Fact, Response, Table, error
+from commands.response import Chart, Fact, Response, Table, error
 from storage.catalog import Catalog, MetricDefinition
 from storage.figures import NOT_AVAILABLE, format_difference, format_value
 from storage.kpi import PanelComparison
 from storage.periods import Month
-from storage.repository import metric_comparison, read_catalog
+from storage.repository import metric_comparison, metric_history, read_catalog
 
 HELP = """/kpi <metric> - the current figure with its Panel comparison (e.g. /kpi calls-under-25s)
 /kpi <metric> definition - the same, with what the metric measures
+/kpi <metric> chart - a chart of the last 13 months with target and baseline
 /kpi <section> - a table of a section's metrics (e.g. /kpi public interaction)
 /kpi or /kpi help - sections and their metrics
 Add `as of 2025-09-30` or `2025-09` to answer for a past date, `public` to post in the channel."""
@@ -27,10 +30,23 @@ NO_RAG_REASON = {
 MISS = "I don't know a metric or section called {text!r}."
 MISS_HINT = "Closest metrics: {options}. Type /kpi help for the full list."
 NO_MATCH_HINT = "Type /kpi help for the sections and metrics I know."
+NO_CHART = "No chart: there are no figures to draw yet."
+CHART_MONTHS = 13
 
 
 def register(registry: CommandRegistry) -> None:
-    registry.add("/kpi", kpi_command, HELP)
+    registry.add("/kpi", kpi_command, HELP, is_slow=wants_chart)
+
+
+def wants_chart(text: str) -> bool:
+    return "chart" in text.lower().split()
+
+
+def _strip_word(text: str, word: str) -> tuple[str, bool]:
+    words = text.split()
+    if word in [w.lower() for w in words]:
+        return " ".join(w for w in words if w.lower() != word), True
+    return text, False
 
 
 def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
@@ -44,15 +60,20 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
         catalog = read_catalog(session)
         if text.lower() in ("", "help", "list", "sections"):
             return _with_public(catalog_overview(catalog), options.public)
-        wants_definition = False
-        for suffix in (" definition", " define", " def"):
-            if text.lower().endswith(suffix):
-                text, wants_definition = text[: -len(suffix)].strip(), True
+        text, wants_definition = _strip_word(text, "definition")
+        text, chart = _strip_word(text, "chart")
         metric = catalog.match(text)
         if metric is not None:
             comparison = metric_comparison(session, metric, as_of, context.today(), context.review_due_days,
                                            options.as_of)
-            return _with_public(metric_answer(comparison, wants_definition), options.public)
+            answer = metric_answer(comparison, wants_definition)
+            if chart and comparison.period is not None:
+                history = metric_history(session, metric, as_of, CHART_MONTHS, context.today(),
+                                         context.review_due_days)
+                answer = replace(answer, charts=[_chart(metric, history, comparison)])
+            elif chart:
+                answer = replace(answer, notes=[*answer.notes, NO_CHART])
+            return _with_public(answer, options.public)
         section = catalog.section(text)
         if section is not None:
             comparisons = [
@@ -71,11 +92,15 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
 
 
 def _with_public(response: Response, public: bool) -> Response:
-    if not public:
-        return response
-    from dataclasses import replace
+    return replace(response, public=True) if public else response
 
-    return replace(response, public=True)
+
+def _chart(metric: MetricDefinition, history, comparison: PanelComparison) -> Chart:
+    from digests.charts import trend_chart  # matplotlib loads only when a chart is asked for
+
+    image = trend_chart(metric, history, comparison)
+    return Chart(title=f"{metric.name} trend", png=image.png, alt_text=image.alt_text,
+                 filename=f"{metric.slug}-{comparison.period.label.replace('/', '-').replace(' ', '-')}.png")
 
 
 def catalog_overview(catalog: Catalog) -> Response:

@@ -29,12 +29,21 @@ class CommandRegistry:
     context: CommandContext
     handlers: dict[str, Handler] = field(default_factory=dict)
     help_texts: dict[str, str] = field(default_factory=dict)
+    slow_checks: dict[str, Callable[[str], bool]] = field(default_factory=dict)
 
-    def add(self, command: str, handler: Handler, help_text: str) -> None:
+    def add(self, command: str, handler: Handler, help_text: str,
+            is_slow: Callable[[str], bool] | None = None) -> None:
+        """Register a handler; `is_slow(text)` says whether an answer will take too long to give in the ack."""
         if command in self.handlers:
             raise ValueError(f"{command} is registered twice")
         self.handlers[command] = handler
         self.help_texts[command] = help_text
+        if is_slow is not None:
+            self.slow_checks[command] = is_slow
+
+    def is_slow(self, command: str, text: str) -> bool:
+        check = self.slow_checks.get(command)
+        return bool(check and check(text))
 
     def dispatch(self, request: CommandRequest) -> Response:
         """Run a command; anything unexpected becomes a short apology, never a stack trace."""

@@ -205,3 +205,28 @@ def csp_balances_for(session: Session, year: FinancialYear, as_of: date, lag_mar
         .group_by(CspSpendRow.area)
     ).all()
     return csp_balances(allocations, [(area, Decimal(total)) for area, total in spend], year, as_of, lag_margin_pp)
+
+
+# --- a metric's recent history (charts) ------------------------------------------------------------------
+
+def metric_history(session: Session, metric: MetricDefinition, as_of: Month | None = None,
+                   months: int = 13, today: date | None = None, due_days: int = 28) -> list[Point]:
+    """The last `months` months of a monthly metric up to its latest month on or before `as_of`
+    (every period for quarterly and annual metrics), oldest first."""
+    today = today or date.today()
+    if metric.derived_from_reviews:
+        _, log_last = review_log_span(session)
+        if log_last is None:
+            return []
+        end = as_of or Month.of(min(log_last, today))
+        return review_points(session, metric, end.shift(-(months - 1)), end, min(end.last_day, today), due_days)
+    metric_id = session.scalar(select(MetricRow.id).where(MetricRow.slug == metric.slug))
+    if metric_id is None:
+        return []
+    latest = latest_period_start(session, metric_id, as_of.last_day if as_of else None)
+    if latest is None:
+        return []
+    if metric.frequency != "monthly":
+        return observation_points(session, metric_id, None, latest)
+    first = Month.of(latest).shift(-(months - 1)).first_day
+    return [p for p in observation_points(session, metric_id, first, latest) if isinstance(p.period, Month)]

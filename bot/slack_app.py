@@ -1,0 +1,170 @@
+"""The Slack adapter: a Bolt app whose listeners run the registered commands and render their answers."""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
+from typing import Callable
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler,
+)
+
+from bot.render_slack import SUGGESTION_ACTION, render_message
+from bot.settings import Settings
+from commands.registry import CommandRegistry, CommandRequest
+from commands.response import Response
+
+LOGGER = logging.getLogger(__name__)
+
+ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for the ack; leave room for the network
+WORKING = "Working on it: the answer will appear here in a moment."
+STILL_WORKING = "Still working on it: the answer will follow in this channel."
+CANNOT_POST = ("I couldn't post the chart in this channel ({error}). Invite me with `/invite @kpibot`, "
+               "or ask me in a direct message.")
+DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try again."
+
+
+class SlackStartError(RuntimeError):
+    """Slack refused the bot's credentials or settings; the message names what to fix."""
+
+
+def web_client(settings: Settings) -> WebClient:
+    """A Web API client that retries rate limits (honouring Retry-After), 5xx and dropped connections."""
+    kwargs = {"token": settings.slack_bot_token}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    return WebClient(**kwargs, retry_handlers=[
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ])
+
+
+def _request(body: dict) -> CommandRequest:
+    return CommandRequest(
+        command=str(body.get("command", "")).lower(),
+        text=str(body.get("text", "")),
+        user_id=str(body.get("user_id", "")),
+        channel_id=str(body.get("channel_id", "")),
+    )
+
+
+class SlackCommands:
+    """Listeners for every registered command: answer in the ack when quick, deliver afterwards when slow."""
+
+    def __init__(self, registry: CommandRegistry, ack_budget: float = ACK_BUDGET_SECONDS):
+        self.registry = registry
+        self.ack_budget = ack_budget
+        self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kpibot-command")
+        self._pending: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    def register(self, app: App) -> None:
+        for command in sorted(self.registry.handlers):
+            app.command(command)(ack=self.acknowledge, lazy=[self.deliver])
+        for index in range(5):
+            app.action(SUGGESTION_ACTION.format(index=index))(self.suggestion_clicked)
+
+    def acknowledge(self, ack: Callable, body: dict) -> None:
+        request = _request(body)
+        if self.registry.is_slow(request.command, request.text):
+            ack(response_type="ephemeral", text=WORKING)
+            return
+        future = self._executor.submit(self.registry.dispatch, request)
+        try:
+            response = future.result(timeout=self.ack_budget)
+        except FutureTimeout:
+            with self._lock:
+                self._pending[_key(body)] = future
+            ack(response_type="ephemeral", text=STILL_WORKING)
+            return
+        ack(**render_message(response))
+
+    def deliver(self, body: dict, respond: Callable, client: WebClient) -> None:
+        """Runs after the ack (a lazy listener): slow answers and answers that missed the ack budget."""
+        request = _request(body)
+        with self._lock:
+            future = self._pending.pop(_key(body), None)
+        if future is not None:
+            response = future.result()
+        elif self.registry.is_slow(request.command, request.text):
+            response = self.registry.dispatch(request)
+        else:
+            return
+        self._send(response, request, respond, client)
+
+    def _send(self, response: Response, request: CommandRequest, respond: Callable, client: WebClient) -> None:
+        try:
+            respond(**render_message(response), replace_original=False)
+        except Exception as exc:  # the response_url may have expired (30 minutes)
+            LOGGER.warning("could not answer %s through its response_url: %s", request.command, exc)
+        for chart in response.charts:
+            try:
+                client.files_upload_v2(
+                    channel=request.channel_id, content=chart.png, filename=chart.filename, title=chart.title,
+                    alt_txt=chart.alt_text, initial_comment=f"{chart.title} (asked for by <@{request.user_id}>)",
+                )
+            except SlackApiError as exc:
+                error = exc.response.get("error", "unknown_error")
+                LOGGER.warning("chart upload to %s failed: %s", request.channel_id, error)
+                respond(response_type="ephemeral", replace_original=False, text=CANNOT_POST.format(error=error))
+
+    def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable) -> None:
+        ack()
+        action = (body.get("actions") or [{}])[0]
+        text = str(action.get("value", ""))
+        response = self.registry.run_line(text, user_id=body.get("user", {}).get("id", ""),
+                                          channel_id=(body.get("channel") or {}).get("id", ""))
+        respond(**render_message(response), replace_original=True)
+
+
+def _key(body: dict) -> str:
+    return str(body.get("trigger_id") or body.get("response_url") or id(body))
+
+
+def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: bool = False) -> App:
+    if not settings.slack_bot_token:
+        raise SlackStartError("SLACK_BOT_TOKEN is not set; copy the Bot User OAuth Token (xoxb-...) from the app's page")
+    if not socket_mode and not settings.slack_signing_secret:
+        raise SlackStartError("SLACK_SIGNING_SECRET is not set; HTTP mode needs it to check requests come from Slack "
+                              "(or set SLACK_APP_TOKEN for Socket Mode)")
+    try:
+        app = App(
+            token=settings.slack_bot_token,
+            client=web_client(settings),
+            signing_secret=settings.slack_signing_secret or "",
+            request_verification_enabled=not socket_mode,
+            process_before_response=False,
+        )
+    except BoltError as exc:
+        raise SlackStartError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
+    SlackCommands(registry).register(app)
+    return app
+
+
+def serve_slack(settings: Settings, registry: CommandRegistry, port: int = 3000, host: str = "0.0.0.0",
+                health_check=None) -> None:
+    """Run until interrupted: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on `port`."""
+    socket_mode = bool(settings.slack_app_token)
+    app = build_slack_app(settings, registry, socket_mode=socket_mode)
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        LOGGER.info("connecting to Slack in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return
+    from bot.http_server import EVENTS_PATH, SlackHTTPServer
+
+    server = SlackHTTPServer(app, host, port, health_check)
+    LOGGER.info("listening for Slack on http://%s:%d%s", host, server.port, EVENTS_PATH)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
