@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 from typing import Callable
 
 from slack_bolt import App
@@ -22,6 +23,7 @@ from commands.response import Response
 LOGGER = logging.getLogger(__name__)
 
 ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for the ack; leave room for the network
+SETTLE_MARGIN_SECONDS = 5.0
 WORKING = "Working on it: the answer will appear here in a moment."
 STILL_WORKING = "Still working on it: the answer will follow in this channel."
 CANNOT_POST = ("I couldn't post the chart in this channel ({error}). Invite me with `/invite @kpibot`, "
@@ -54,15 +56,29 @@ def _request(body: dict) -> CommandRequest:
     )
 
 
+@dataclass
+class _Answer:
+    """One command being answered: its work, and whether its answer went in the ack or is owed afterwards."""
+
+    future: Future
+    settled: threading.Event = field(default_factory=threading.Event)
+    deferred: bool = False
+
+
 class SlackCommands:
-    """Listeners for every registered command: answer in the ack when quick, deliver afterwards when slow."""
+    """Listeners for every registered command: answer in the ack when quick, deliver afterwards when slow.
+
+    Bolt starts a command's lazy listener at the same time as its ack listener, so the two meet
+    through `_answers`: the ack listener records whether it answered, and the lazy listener
+    delivers only what the ack could not.
+    """
 
     def __init__(self, registry: CommandRegistry, ack_budget: float = ACK_BUDGET_SECONDS):
         self.registry = registry
         self.ack_budget = ack_budget
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kpibot-command")
-        self._pending: dict[str, Future] = {}
-        self._lock = threading.Lock()
+        self._answers: dict[str, _Answer] = {}
+        self._changed = threading.Condition()
 
     def register(self, app: App) -> None:
         for command in sorted(self.registry.handlers):
@@ -75,28 +91,36 @@ class SlackCommands:
         if self.registry.is_slow(request.command, request.text):
             ack(response_type="ephemeral", text=WORKING)
             return
-        future = self._executor.submit(self.registry.dispatch, request)
+        answer = _Answer(self._executor.submit(self.registry.dispatch, request))
+        with self._changed:
+            self._answers[_key(body)] = answer
+            self._changed.notify_all()
         try:
-            response = future.result(timeout=self.ack_budget)
+            response = answer.future.result(timeout=self.ack_budget)
         except FutureTimeout:
-            with self._lock:
-                self._pending[_key(body)] = future
+            answer.deferred = True
+            answer.settled.set()
             ack(response_type="ephemeral", text=STILL_WORKING)
             return
+        answer.settled.set()
         ack(**render_message(response))
 
     def deliver(self, body: dict, respond: Callable, client: WebClient) -> None:
-        """Runs after the ack (a lazy listener): slow answers and answers that missed the ack budget."""
+        """Runs alongside the ack (a lazy listener): slow answers and answers that missed the ack budget."""
         request = _request(body)
-        with self._lock:
-            future = self._pending.pop(_key(body), None)
-        if future is not None:
-            response = future.result()
-        elif self.registry.is_slow(request.command, request.text):
-            response = self.registry.dispatch(request)
-        else:
+        if self.registry.is_slow(request.command, request.text):
+            self._send(self.registry.dispatch(request), request, respond, client)
             return
-        self._send(response, request, respond, client)
+        key = _key(body)
+        with self._changed:
+            self._changed.wait_for(lambda: key in self._answers, timeout=self.ack_budget + SETTLE_MARGIN_SECONDS)
+            answer = self._answers.get(key)
+        if answer is None or not answer.settled.wait(self.ack_budget + SETTLE_MARGIN_SECONDS):
+            return
+        with self._changed:
+            self._answers.pop(key, None)
+        if answer.deferred:
+            self._send(answer.future.result(), request, respond, client)
 
     def _send(self, response: Response, request: CommandRequest, respond: Callable, client: WebClient) -> None:
         try:
@@ -135,7 +159,6 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
                               "(or set SLACK_APP_TOKEN for Socket Mode)")
     try:
         app = App(
-            token=settings.slack_bot_token,
             client=web_client(settings),
             signing_secret=settings.slack_signing_secret or "",
             request_verification_enabled=not socket_mode,

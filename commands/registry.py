@@ -11,6 +11,9 @@ from commands.response import Response, error
 
 LOGGER = logging.getLogger(__name__)
 
+INTERNAL_ERROR = "Sorry, that went wrong on my side and has been logged."
+INTERNAL_ERROR_HINT = "Try again in a minute; if it keeps happening, tell the performance team."
+
 
 @dataclass(frozen=True)
 class CommandRequest:
@@ -55,8 +58,7 @@ class CommandRegistry:
             return handler(request, self.context)
         except Exception:
             LOGGER.exception("command %s failed", request.command)
-            return error("Sorry, that went wrong on my side and has been logged.",
-                         "Try again in a minute; if it keeps happening, tell the performance team.")
+            return error(INTERNAL_ERROR, INTERNAL_ERROR_HINT)
 
     def run_line(self, line: str, as_of: date | None = None, user_id: str = "console",
                  channel_id: str = "console") -> Response:

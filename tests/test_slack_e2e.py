@@ -1,0 +1,154 @@
+"""The real Bolt app in HTTP mode, sent signed requests exactly as Slack sends them, talking to a fake Slack Web API."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.app import build_registry
+from bot.http_server import SlackHTTPServer
+from bot.settings import Settings
+from bot.slack_app import STILL_WORKING, WORKING, build_slack_app
+from commands.response import Response
+from tests.fake_slack import FakeSlack
+from tests.slack_signing import block_actions_body, post_signed, slash_command_body
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-0000-test-token"
+PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def slack(demo_db):
+    """A running app: (events URL, fake Slack, registry)."""
+    with FakeSlack() as fake:
+        settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=fake.api_url, _env_file=None)
+        registry = build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
+        app = build_slack_app(settings, registry)
+        server = SlackHTTPServer(app, "127.0.0.1", 0)
+        server.start_in_thread()
+        try:
+            yield f"http://127.0.0.1:{server.port}/slack/events", fake, registry
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def command(url, fake, text, name="/kpi", **kwargs):
+    body = slash_command_body(name, text, response_url=fake.response_url(kwargs.pop("response", "cmd")), **kwargs)
+    return post_signed(url, body, SECRET)
+
+
+def blocks_text(payload: dict) -> str:
+    return json.dumps(payload.get("blocks", []))
+
+
+def test_kpi_answers_in_the_ack_well_inside_three_seconds(slack):
+    url, fake, _ = slack
+    answer = command(url, fake, "calls-under-25s")
+    assert answer.status == 200
+    assert answer.elapsed < 3.0
+    payload = json.loads(answer.body)
+    assert payload["response_type"] == "ephemeral"
+    assert "Calls answered under 25 seconds: 58% (Jul-Sep 2025)" in payload["text"]
+    rendered = blocks_text(payload)
+    assert "Last 3 months (Jul-Sep 2025)*\\n58%" in rendered
+    assert "Difference to previous 3 months*\\nN/A" in rendered
+
+
+def test_public_posts_in_channel(slack):
+    url, fake, _ = slack
+    payload = json.loads(command(url, fake, "volunteer-hours public").body)
+    assert payload["response_type"] == "in_channel"
+    assert ":red_circle: Red" in blocks_text(payload)
+
+
+def test_tampered_and_stale_requests_are_refused_and_not_logged(slack, caplog):
+    url, fake, _ = slack
+    caplog.set_level(logging.DEBUG)
+    body = slash_command_body("/kpi", "secret-words-in-the-body", response_url=fake.response_url())
+    assert post_signed(url, body, SECRET, tamper=True).status == 401
+    assert post_signed(url, body, SECRET, timestamp=int(time.time()) - 6 * 60).status == 401
+    assert post_signed(url, body, "wrong-secret").status == 401
+    assert post_signed(url, body, SECRET).status == 200
+    refused = [r for r in caplog.records if "refused a request" in r.getMessage()]
+    assert len(refused) == 3
+    assert not any("secret-words-in-the-body" in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+
+
+def test_chart_is_acknowledged_at_once_then_uploaded_to_the_channel(slack):
+    url, fake, _ = slack
+    answer = command(url, fake, "volunteer-hours chart", channel_id="C0PERF", response="chart")
+    assert answer.status == 200 and answer.elapsed < 3.0
+    assert json.loads(answer.body)["text"] == WORKING
+    upload = fake.wait_for(lambda: [u for u in fake.uploads() if u.get("channel") == "C0PERF" and u.get("bytes")],
+                           timeout=20)[0]
+    assert upload["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert upload["filename"] == "volunteer-hours-2025-09.png"
+    followup = fake.wait_for(lambda: fake.responses("chart"), timeout=10)[0]
+    assert "Volunteer hours: 50.7 hours (Jul-Sep 2025)" in followup["text"]
+
+
+def test_chart_in_a_channel_the_bot_is_not_in_says_how_to_fix_it(slack):
+    url, fake, _ = slack
+    fake.fail_next("files.completeUploadExternal", error="not_in_channel")
+    command(url, fake, "icv-visits chart", channel_id="C0PRIVATE", response="private")
+    notice = fake.wait_for(lambda: [r for r in fake.responses("private") if "couldn't post" in r.get("text", "")],
+                           timeout=20)[0]
+    assert "not_in_channel" in notice["text"] and "/invite @kpibot" in notice["text"]
+
+
+def test_a_miss_offers_buttons_and_a_click_answers(slack):
+    url, fake, _ = slack
+    payload = json.loads(command(url, fake, "volunter hours").body)
+    actions = [b for b in payload["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert actions[0]["value"] == "/kpi volunteer-hours"
+    click = block_actions_body(actions[0]["action_id"], value=actions[0]["value"],
+                               response_url=fake.response_url("click"))
+    assert post_signed(url, click, SECRET).status == 200
+    replaced = fake.wait_for(lambda: fake.responses("click"))[0]
+    assert replaced["replace_original"] is True
+    assert "Volunteer hours: 50.7 hours" in replaced["text"]
+
+
+def test_an_answer_slower_than_the_ack_budget_follows_by_response_url(slack):
+    url, fake, registry = slack
+
+    def slow(request, context):
+        time.sleep(2.5)
+        return Response(title="slow answer ready")
+
+    registry.add("/slowpoke", slow, "test only")
+    # The Bolt app registered its listeners at start; rebuild it so the new command is heard.
+    settings = Settings(database_url=registry.context.db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                        slack_api_url=fake.api_url, _env_file=None)
+    server = SlackHTTPServer(build_slack_app(settings, registry), "127.0.0.1", 0)
+    server.start_in_thread()
+    try:
+        events = f"http://127.0.0.1:{server.port}/slack/events"
+        answer = command(events, fake, "", name="/slowpoke", response="slow")
+        assert answer.status == 200 and answer.elapsed < 3.0
+        assert json.loads(answer.body)["text"] == STILL_WORKING
+        assert fake.wait_for(lambda: fake.responses("slow"), timeout=10)[0]["text"] == "slow answer ready"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_oversized_and_unknown_paths(slack):
+    import urllib.error
+    import urllib.request
+
+    url, _, _ = slack
+    big = urllib.request.Request(url, data=b"x" * (300 * 1024), method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(big, timeout=10)
+    assert caught.value.code == 413
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(url.replace("/slack/events", "/elsewhere"), timeout=10)
+    assert caught.value.code == 404
