@@ -137,6 +137,10 @@ class SlackCommands:
                 error = exc.response.get("error", "unknown_error")
                 LOGGER.warning("chart upload to %s failed: %s", request.channel_id, error)
                 respond(response_type="ephemeral", replace_original=False, text=CANNOT_POST.format(error=error))
+            except OSError as exc:  # the upload step itself (urllib) failed after retries
+                LOGGER.warning("chart upload to %s failed: %s", request.channel_id, exc)
+                respond(response_type="ephemeral", replace_original=False,
+                        text=DELIVERY_FAILED.format(error=type(exc).__name__))
 
     def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable) -> None:
         ack()

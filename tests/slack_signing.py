@@ -1,0 +1,137 @@
+"""Requests as Slack sends them to an app in HTTP mode: slash commands and button clicks, signed with the app's secret.
+
+Bodies are form-encoded the way Slack encodes them (spaces as "+", "/" as "%2F"); the
+signature is Slack's v0 scheme, computed here with hmac so it checks the app's verifier
+rather than agreeing with it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from email.message import Message
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+TEAM_ID = "T0001"
+TEAM_DOMAIN = "opcc"
+API_APP_ID = "A0KPIBOT"
+# Slack still sends the deprecated verification token; apps that verify signatures ignore it.
+VERIFICATION_TOKEN = "fake-verification-token"
+DEFAULT_RESPONSE_URL = "https://hooks.slack.com/commands/T0001/1000000000001/fakeResponseToken"
+DEFAULT_TRIGGER_ID = "1000000000001.1000000000.0123456789abcdef0123456789abcdef"
+DEFAULT_MESSAGE_TS = "1760000000.000100"
+SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+class SignedResponse(NamedTuple):
+    """What the app answered to a signed request, and how long it took (Slack gives up after 3 s)."""
+
+    status: int
+    headers: dict[str, str]  # names lower-cased
+    body: str
+    elapsed: float  # seconds
+
+
+def slash_command_body(command: str, text: str = "", user_id: str = "U0USER", channel_id: str = "C0GENERAL",
+                       response_url: str = DEFAULT_RESPONSE_URL, team_id: str = TEAM_ID,
+                       trigger_id: str = DEFAULT_TRIGGER_ID, user_name: str = "analyst",
+                       channel_name: str = "general") -> str:
+    """The form body Slack posts when someone runs `command text`, fields in Slack's order."""
+    return urlencode({
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "team_domain": TEAM_DOMAIN,
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_name,
+        "command": command,
+        "text": text,
+        "api_app_id": API_APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    })
+
+
+def block_actions_body(action_id: str, value: str = "", block_id: str = "actions", button_text: str = "Button",
+                       user_id: str = "U0USER", user_name: str = "analyst", channel_id: str = "C0GENERAL",
+                       channel_name: str = "general", message_ts: str = DEFAULT_MESSAGE_TS,
+                       message: dict | None = None, ephemeral: bool = False,
+                       response_url: str = DEFAULT_RESPONSE_URL, team_id: str = TEAM_ID,
+                       trigger_id: str = DEFAULT_TRIGGER_ID, action_ts: str | None = None) -> str:
+    """The form body Slack posts when someone clicks a button: one `payload` field holding JSON.
+
+    `message` is the message the button was on (Slack sends it whole); a click on an
+    ephemeral message carries no message, only its container.
+    """
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id,
+                      "is_ephemeral": ephemeral},
+        "trigger_id": trigger_id,
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": channel_name},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [{
+            "action_id": action_id,
+            "block_id": block_id,
+            "text": {"type": "plain_text", "text": button_text, "emoji": True},
+            "value": value,
+            "type": "button",
+            "action_ts": action_ts or f"{time.time():.6f}",
+        }],
+    }
+    if not ephemeral:
+        payload["message"] = message or {"type": "message", "ts": message_ts, "text": "", "user": "U0BOT",
+                                         "bot_id": "B0BOT", "blocks": []}
+    return urlencode({"payload": json.dumps(payload, separators=(",", ":"))})
+
+
+def sign(body: str | bytes, secret: str, timestamp: int | str | None = None) -> dict[str, str]:
+    """The headers Slack sends with `body`: its timestamp, its v0 signature and the form content type."""
+    stamp = str(int(time.time()) if timestamp is None else int(timestamp))
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    base = b"v0:" + stamp.encode("ascii") + b":" + raw
+    digest = hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": FORM_CONTENT_TYPE,
+    }
+
+
+def post_signed(url: str, body: str, secret: str, timestamp: int | str | None = None, tamper: bool = False,
+                timeout: float = 10.0) -> SignedResponse:
+    """POST `body` to the app at `url` as Slack would; `tamper` changes the body after signing it.
+
+    Answers of any status come back as a SignedResponse rather than an exception.
+    """
+    headers = {**sign(body, secret, timestamp), "User-Agent": SLACK_USER_AGENT}
+    sent = body + "&tampered=1" if tamper else body
+    request = urllib.request.Request(url, data=sent.encode("utf-8"), headers=headers, method="POST")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return _signed_response(response.status, response.headers, response.read(), started)
+    except urllib.error.HTTPError as error:
+        with error:
+            return _signed_response(error.code, error.headers, error.read(), started)
+
+
+def _signed_response(status: int, headers: Message, body: bytes, started: float) -> SignedResponse:
+    elapsed = time.perf_counter() - started
+    charset = headers.get_content_charset() or "utf-8"
+    return SignedResponse(status, {name.lower(): value for name, value in headers.items()},
+                          body.decode(charset), elapsed)

@@ -1,0 +1,378 @@
+"""The test kit against the real Slack libraries: slack_sdk's clients get Slack's answers from FakeSlack,
+and requests built by slack_signing pass slack_sdk's verifier and a Bolt app's."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import Clock, SignatureVerifier
+from slack_sdk.webhook import WebhookClient
+
+from tests.fake_slack import RESPONSE_URL, UPLOAD, fake_slack  # noqa: F401  (fake_slack is a fixture)
+from tests.slack_signing import block_actions_body, post_signed, sign, slash_command_body
+
+SECRET = "kpibot-test-signing-secret"
+NOW = 1_760_000_000
+CHANNEL = "C0KPI"
+BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Calls answered under 25 s:* 58%"}}]
+METADATA = {"event_type": "kpi_digest_posted", "event_payload": {"digest": "weekly", "period": "2025-09"}}
+# Binary on purpose: CR LF pairs and dashes would expose a multipart or text mishandling.
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR--boundary\r\n\r\n\xff\x00chart"
+
+
+class FixedClock(Clock):
+    def __init__(self, now: float) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now
+
+
+@pytest.fixture
+def client(fake_slack) -> WebClient:
+    """A WebClient that reports every failure at once: no retry handlers."""
+    return WebClient(token="xoxb-test", base_url=fake_slack.api_url, retry_handlers=[])
+
+
+# -- Web API ------------------------------------------------------------------------
+
+
+def test_auth_test_answers_the_bot_identity(client):
+    response = client.auth_test()
+
+    assert response.data == {"ok": True, "url": "https://fake.slack.com/", "team": "OPCC", "user": "kpibot",
+                             "team_id": "T0001", "user_id": "U0BOT", "bot_id": "B0BOT"}
+
+
+def test_post_message_answers_increasing_timestamps_and_echoes_blocks_and_metadata(client, fake_slack):
+    first = client.chat_postMessage(channel=CHANNEL, text="Weekly KPIs", blocks=BLOCKS, metadata=METADATA)
+    second = client.chat_postMessage(channel=CHANNEL, text="again")
+
+    assert first["channel"] == CHANNEL
+    assert first["ts"] == "1760000000.000100"
+    assert second["ts"] == "1760000000.000200"
+    assert first["message"]["text"] == "Weekly KPIs"
+    assert first["message"]["blocks"] == BLOCKS
+    assert first["message"]["metadata"] == METADATA
+    assert [message["text"] for message in fake_slack.messages(CHANNEL)] == ["Weekly KPIs", "again"]
+
+
+def test_concurrent_posts_get_distinct_timestamps_and_are_all_kept(client, fake_slack):
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda n: client.chat_postMessage(channel=CHANNEL, text=str(n)), range(20)))
+
+    stamps = [message["ts"] for message in fake_slack.messages(CHANNEL)]
+    assert sorted(stamps) == sorted(answer["ts"] for answer in answers)
+    assert len(set(stamps)) == 20
+    assert stamps == sorted(stamps)
+
+
+def test_post_message_without_channel_or_content_fails_as_slack_does(client):
+    with pytest.raises(SlackApiError) as no_channel:
+        client.api_call("chat.postMessage", json={"text": "hello"})
+    with pytest.raises(SlackApiError) as no_text:
+        client.api_call("chat.postMessage", json={"channel": CHANNEL})
+
+    assert no_channel.value.response["error"] == "channel_not_found"
+    assert no_text.value.response["error"] == "no_text"
+
+
+def test_form_encoded_calls_are_recorded_with_params_and_headers(client, fake_slack):
+    client.api_call("chat.postMessage", params={"channel": CHANNEL, "text": "form", "blocks": json.dumps(BLOCKS)})
+
+    [call] = fake_slack.calls("chat.postMessage")
+    assert call.params == {"channel": CHANNEL, "text": "form", "blocks": json.dumps(BLOCKS)}
+    assert call.headers["authorization"] == "Bearer xoxb-test"
+    assert call.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert (call.status, call.error) == (200, None)
+    assert fake_slack.messages(CHANNEL)[0]["blocks"] == BLOCKS
+
+
+def test_post_ephemeral_is_recorded_for_its_user_and_kept_out_of_history(client, fake_slack):
+    response = client.chat_postEphemeral(channel=CHANNEL, user="U0USER", text="Only you can see this")
+
+    [message] = fake_slack.messages(CHANNEL)
+    assert response["message_ts"] == message["ts"]
+    assert (message["user"], message["ephemeral"], message["text"]) == ("U0USER", True, "Only you can see this")
+    assert client.conversations_history(channel=CHANNEL)["messages"] == []
+
+
+def test_history_is_newest_first_with_metadata_only_when_asked(client):
+    client.chat_postMessage(channel=CHANNEL, text="digest", metadata=METADATA)
+    latest = client.chat_postMessage(channel=CHANNEL, text="chart follows")
+    client.chat_postMessage(channel="C0OTHER", text="elsewhere")
+
+    plain = client.conversations_history(channel=CHANNEL)
+    with_metadata = client.conversations_history(channel=CHANNEL, include_all_metadata=True)
+
+    assert [message["text"] for message in plain["messages"]] == ["chart follows", "digest"]
+    assert plain["messages"][0]["ts"] == latest["ts"]
+    assert plain["has_more"] is False
+    assert "metadata" not in plain["messages"][1]
+    assert with_metadata["messages"][1]["metadata"] == METADATA
+
+
+def test_history_leaves_out_thread_replies_and_pages_by_cursor(client):
+    parent = client.chat_postMessage(channel=CHANNEL, text="parent")
+    client.chat_postMessage(channel=CHANNEL, text="reply", thread_ts=parent["ts"])
+    client.chat_postMessage(channel=CHANNEL, text="newest")
+
+    first_page = client.conversations_history(channel=CHANNEL, limit=1)
+    second_page = client.conversations_history(channel=CHANNEL, limit=1,
+                                               cursor=first_page["response_metadata"]["next_cursor"])
+
+    assert [message["text"] for message in first_page["messages"]] == ["newest"]
+    assert first_page["has_more"] is True
+    assert [message["text"] for message in second_page["messages"]] == ["parent"]
+    assert second_page["has_more"] is False
+
+
+def test_unknown_method_and_missing_token_fail_as_slack_does(client, fake_slack):
+    with pytest.raises(SlackApiError) as unknown:
+        client.api_call("kpis.explain")
+    with pytest.raises(SlackApiError) as anonymous:
+        WebClient(base_url=fake_slack.api_url).auth_test()
+
+    assert (unknown.value.response.status_code, unknown.value.response["error"]) == (200, "unknown_method")
+    assert anonymous.value.response["error"] == "not_authed"
+
+
+# -- files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["content", "file"])
+def test_files_upload_v2_stores_the_exact_bytes_and_shares_them_to_the_channel(client, fake_slack, source):
+    response = client.files_upload_v2(channel=CHANNEL, filename="calls.png", title="Calls under 25 s",
+                                      initial_comment="Chart for September", **{source: PNG_BYTES})
+
+    [upload] = fake_slack.uploads()
+    assert upload["bytes"] == PNG_BYTES
+    assert (upload["filename"], upload["title"], upload["channel"]) == ("calls.png", "Calls under 25 s", CHANNEL)
+    assert upload["initial_comment"] == "Chart for September"
+    assert response["file"] == {"id": upload["file_id"], "name": "calls.png", "title": "Calls under 25 s",
+                                "size": len(PNG_BYTES)}
+    [share] = client.conversations_history(channel=CHANNEL)["messages"]
+    assert share["text"] == "Chart for September"
+    assert [file["id"] for file in share["files"]] == [upload["file_id"]]
+    assert fake_slack.messages(CHANNEL) == []
+
+
+def test_upload_url_takes_a_multipart_form_too(client, fake_slack):
+    ticket = client.files_getUploadURLExternal(filename="calls.png", length=len(PNG_BYTES))
+    boundary = "kpibot-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"calls.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + PNG_BYTES + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(ticket["upload_url"], data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+    with urllib.request.urlopen(request) as answer:
+        assert answer.read().decode() == f"OK - {len(PNG_BYTES)}"
+    assert fake_slack.uploads()[0]["bytes"] == PNG_BYTES
+
+
+def test_a_failed_upload_shares_nothing(client, fake_slack):
+    fake_slack.fail_next(UPLOAD, status=500)
+
+    # slack_sdk lets urllib's HTTPError out of the upload step, not a SlackRequestError.
+    with pytest.raises(urllib.error.HTTPError):
+        client.files_upload_v2(channel=CHANNEL, filename="calls.png", content=PNG_BYTES)
+
+    assert [upload["channel"] for upload in fake_slack.uploads()] == [None]
+    assert fake_slack.calls("files.completeUploadExternal") == []
+
+
+# -- response_url -----------------------------------------------------------------------
+
+
+def test_webhook_client_posts_to_a_response_url_are_recorded(fake_slack):
+    response = WebhookClient(fake_slack.response_url("kpi")).send(text="58%", response_type="ephemeral")
+
+    assert (response.status_code, response.body) == (200, "ok")
+    assert fake_slack.responses("kpi") == [{"text": "58%", "response_type": "ephemeral"}]
+    assert fake_slack.calls(RESPONSE_URL)[0].path == "/response/kpi"
+
+
+def test_wait_for_returns_once_a_delivery_from_another_thread_arrives(fake_slack):
+    deliver = threading.Thread(target=WebhookClient(fake_slack.response_url("late")).send, kwargs={"text": "done"})
+    deliver.start()
+
+    assert fake_slack.wait_for(lambda: fake_slack.responses("late")) == [{"text": "done"}]
+    deliver.join()
+
+
+def test_wait_for_gives_up_after_its_timeout_even_with_time_sleep_patched(fake_slack, monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("wait_for must not sleep"))
+
+    with pytest.raises(TimeoutError, match="no requests"):
+        fake_slack.wait_for(lambda: fake_slack.responses(), timeout=0.1)
+
+
+# -- fault injection --------------------------------------------------------------------
+
+
+def test_fail_next_answers_a_slack_error_then_recovers(client, fake_slack):
+    fake_slack.fail_next("chat.postMessage", error="not_in_channel")
+
+    with pytest.raises(SlackApiError) as failure:
+        client.chat_postMessage(channel=CHANNEL, text="digest")
+    client.chat_postMessage(channel=CHANNEL, text="digest")
+
+    assert (failure.value.response.status_code, failure.value.response["error"]) == (200, "not_in_channel")
+    assert [call.error for call in fake_slack.calls("chat.postMessage")] == ["not_in_channel", None]
+    assert len(fake_slack.messages(CHANNEL)) == 1
+
+
+def test_fail_next_rate_limits_with_retry_after(client, fake_slack):
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=30)
+
+    with pytest.raises(SlackApiError) as failure:
+        client.chat_postMessage(channel=CHANNEL, text="digest")
+
+    assert failure.value.response.status_code == 429
+    assert failure.value.response.headers["Retry-After"] == "30"
+    assert failure.value.response["error"] == "ratelimited"
+
+
+def test_fail_next_answers_a_server_error(client, fake_slack):
+    fake_slack.fail_next("files.getUploadURLExternal", status=500)
+
+    with pytest.raises(SlackApiError) as failure:
+        client.files_upload_v2(channel=CHANNEL, filename="calls.png", content=PNG_BYTES)
+
+    assert (failure.value.response.status_code, failure.value.response["error"]) == (500, "internal_error")
+
+
+def test_fail_next_counts_its_times_and_reset_forgets_everything(client, fake_slack):
+    fake_slack.fail_next("auth.test", error="invalid_auth", times=2)
+    outcomes = []
+    for _ in range(3):
+        try:
+            outcomes.append(client.auth_test()["ok"])
+        except SlackApiError as failure:
+            outcomes.append(failure.response["error"])
+    fake_slack.fail_next("auth.test", error="invalid_auth")
+    fake_slack.reset()
+
+    assert outcomes == ["invalid_auth", "invalid_auth", True]
+    assert fake_slack.calls() == []
+    assert client.auth_test()["ok"] is True
+
+
+# -- signed requests ----------------------------------------------------------------------
+
+
+def test_sign_reproduces_slacks_documented_example():
+    # The worked example in Slack's "Verifying requests from Slack".
+    body = ("token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+            "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+            "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+            "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
+
+    headers = sign(body, "8f742231b10e8888abcd99yyyzzz85a5", timestamp=1531420618)
+
+    assert headers == {
+        "X-Slack-Request-Timestamp": "1531420618",
+        "X-Slack-Signature": "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def test_signature_verifier_accepts_sign_and_rejects_tampering_and_stale_timestamps():
+    verifier = SignatureVerifier(SECRET, clock=FixedClock(NOW))
+    body = slash_command_body("/kpi", "calls-under-25s")
+    fresh = sign(body, SECRET, timestamp=NOW)
+    stale = sign(body, SECRET, timestamp=NOW - 6 * 60)
+
+    assert verifier.is_valid(body, fresh["X-Slack-Request-Timestamp"], fresh["X-Slack-Signature"])
+    assert not verifier.is_valid(body.replace("calls", "falls"), fresh["X-Slack-Request-Timestamp"],
+                                 fresh["X-Slack-Signature"])
+    assert not verifier.is_valid(body, stale["X-Slack-Request-Timestamp"], stale["X-Slack-Signature"])
+
+
+def test_slash_command_body_carries_every_field_slack_sends():
+    body = slash_command_body("/kpi", "public interaction", response_url="http://127.0.0.1:1/response/x")
+
+    fields = {name: values[0] for name, values in parse_qs(body, keep_blank_values=True).items()}
+    assert list(fields) == ["token", "team_id", "team_domain", "channel_id", "channel_name", "user_id", "user_name",
+                            "command", "text", "api_app_id", "is_enterprise_install", "response_url", "trigger_id"]
+    assert (fields["command"], fields["text"], fields["user_id"]) == ("/kpi", "public interaction", "U0USER")
+    assert "command=%2Fkpi&text=public+interaction" in body
+
+
+class _BoltHandler(BaseHTTPRequestHandler):
+    """Hands each request to the server's Bolt app, as any HTTP adapter does."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8")
+        answer = self.server.app.dispatch(BoltRequest(body=body, headers=dict(self.headers.items())))
+        payload = answer.body.encode("utf-8")
+        self.send_response(answer.status)
+        for name, values in answer.headers.items():
+            for value in values:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def bolt_url(fake_slack):
+    """A small Bolt app in HTTP mode, talking to the fake: /kpi responds, a button click posts."""
+    app = App(token="xoxb-test", signing_secret=SECRET,
+              client=WebClient(token="xoxb-test", base_url=fake_slack.api_url))
+
+    @app.command("/kpi")
+    def kpi(ack, respond, command):
+        ack()
+        respond(text=f"You asked for {command['text']}")
+
+    @app.action("show_chart")
+    def show_chart(ack, say, action):
+        ack()
+        say(text=f"Chart for {action['value']}")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BoltHandler)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/slack/events"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_bolt_app_accepts_signed_requests_and_reaches_the_fake(bolt_url, fake_slack):
+    command = slash_command_body("/kpi", "calls-under-25s", response_url=fake_slack.response_url("kpi"))
+    click = block_actions_body("show_chart", value="calls-under-25s", channel_id=CHANNEL)
+
+    command_answer = post_signed(bolt_url, command, SECRET)
+    click_answer = post_signed(bolt_url, click, SECRET)
+
+    assert (command_answer.status, click_answer.status) == (200, 200)
+    assert command_answer.elapsed < 3
+    assert fake_slack.wait_for(lambda: fake_slack.responses("kpi")) == [{"text": "You asked for calls-under-25s"}]
+    [posted] = fake_slack.wait_for(lambda: fake_slack.messages(CHANNEL))
+    assert posted["text"] == "Chart for calls-under-25s"
+
+
+def test_a_bolt_app_refuses_tampered_and_stale_requests(bolt_url, fake_slack):
+    command = slash_command_body("/kpi", "calls-under-25s", response_url=fake_slack.response_url("kpi"))
+
+    tampered = post_signed(bolt_url, command, SECRET, tamper=True)
+    stale = post_signed(bolt_url, command, SECRET, timestamp=int(time.time()) - 6 * 60)
+
+    assert (tampered.status, stale.status) == (401, 401)
+    assert fake_slack.responses() == []
