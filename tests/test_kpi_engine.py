@@ -1,0 +1,554 @@
+"""The KPI engine: the Panel comparison, RAG and direction, checked against DESIGN.md's rules by hand."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from storage.catalog import MetricDefinition, expectation_rule, parse_catalog
+from storage.kpi import (
+    Point,
+    direction_of,
+    monthly_baseline,
+    panel_comparison,
+    rag_status,
+    three_month_figure,
+    tolerance_for,
+)
+from storage.periods import FinancialYear, Month, Quarter
+
+BASELINE_YEAR = FinancialYear(2024)  # 2024/25
+
+
+def metric(slug="test-metric", unit="count", aggregate="mean", polarity="higher_better", target=None,
+           frequency="monthly", expectation=None, tolerance=None, kind="office") -> MetricDefinition:
+    return MetricDefinition(
+        slug=slug, name=slug.replace("-", " ").title(), definition="A test metric.", section="Test",
+        kind=kind, unit=unit, frequency=frequency, aggregate=aggregate, polarity=polarity,
+        target=target, expectation=expectation, tolerance=tolerance,
+    )
+
+
+def run(first: str, values) -> list[Point]:
+    """Monthly points from `first` (YYYY-MM) onwards, one per value."""
+    year, month = (int(part) for part in first.split("-"))
+    start = Month(year, month)
+    return [Point(start.shift(i), value) for i, value in enumerate(values)]
+
+
+def by_month(points):
+    return {p.period: p for p in points}
+
+
+# --- mean metric: volunteer hours ----------------------------------------------------------
+
+VOLUNTEER_HOURS = metric("volunteer-hours", unit="hours")
+# 2024/25: twelve months averaging 75 ((70 + 80) / 2); 2025/26 Apr-Jun 76, 75, 76 and Jul-Sep 48, 52, 52
+VOLUNTEER_HOURS_POINTS = run("2024-04", [70, 80] * 6) + run("2025-04", [76, 75, 76, 48, 52, 52])
+
+
+def test_mean_metric_last_three_months_is_the_mean():
+    result = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS)
+    assert result.period == Month(2025, 9)
+    assert result.latest == 52
+    # (48 + 52 + 52) / 3 = 50.666...
+    assert result.last3 == pytest.approx(152 / 3)
+    assert result.last3_span == "Jul-Sep 2025"
+
+
+def test_mean_metric_previous_three_months_is_the_mean():
+    result = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS)
+    # (76 + 75 + 76) / 3 = 75.666...
+    assert result.previous3 == pytest.approx(227 / 3)
+    assert result.previous3_span == "Apr-Jun 2025"
+
+
+def test_mean_metric_change_against_previous_three_months():
+    result = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS)
+    # 50.666... - 75.666... = -25
+    assert result.change_vs_previous3 == pytest.approx(-25.0)
+
+
+def test_mean_metric_baseline_is_the_mean_of_the_baseline_year():
+    result = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS)
+    assert result.baseline == pytest.approx(75.0)
+    assert result.baseline_year == "2024/25"
+    # 50.666... - 75 = -24.333...
+    assert result.change_vs_baseline == pytest.approx(-73 / 3)
+
+
+def test_mean_metric_well_below_baseline_is_red_and_down():
+    result = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS)
+    # no target; tolerance 5% of 75 = 3.75; -24.3 is worse by more than that
+    assert result.tolerance == pytest.approx(3.75)
+    assert result.rag == "red"
+    assert result.direction == "down"
+
+
+# --- sum metric: public line calls ---------------------------------------------------------
+
+PUBLIC_LINE_CALLS = metric("public-line-calls", unit="count", aggregate="sum", polarity="neutral")
+
+
+def test_sum_metric_last_three_months_is_the_total():
+    points = run("2025-07", [38, 31, 35])
+    # 38 + 31 + 35 = 104
+    assert three_month_figure(PUBLIC_LINE_CALLS, by_month(points), Month(2025, 9)) == 104
+
+
+def test_sum_metric_baseline_is_a_quarter_of_the_annual_total():
+    points = run("2024-04", [5, 15] * 6)
+    # annual total 120 / 4 = 30
+    assert monthly_baseline(PUBLIC_LINE_CALLS, by_month(points), BASELINE_YEAR) == pytest.approx(30.0)
+
+
+def test_sum_metric_baseline_scales_from_eight_months():
+    points = run("2024-04", [2, 8] * 4)
+    # 8 months totalling 40: mean 5 a month x 3 = 15
+    assert monthly_baseline(PUBLIC_LINE_CALLS, by_month(points), BASELINE_YEAR) == pytest.approx(15.0)
+
+
+def test_sum_metric_baseline_needs_six_months():
+    points = run("2024-04", [10, 10, 10, 10, 10])
+    assert monthly_baseline(PUBLIC_LINE_CALLS, by_month(points), BASELINE_YEAR) is None
+
+
+def test_sum_metric_panel_comparison():
+    points = run("2024-04", [10] * 12) + run("2025-04", [30, 30, 30, 38, 31, 35])
+    result = panel_comparison(PUBLIC_LINE_CALLS, points)
+    assert result.last3 == 104
+    assert result.previous3 == 90  # 30 + 30 + 30
+    assert result.change_vs_previous3 == pytest.approx(14.0)  # 104 - 90
+    assert result.baseline == pytest.approx(30.0)  # 120 / 4
+    assert result.change_vs_baseline == pytest.approx(74.0)  # 104 - 30
+    # neutral: no RAG
+    assert result.rag == "none"
+    # tolerance 5% of 30 = 1.5; +14 is beyond it
+    assert result.direction == "up"
+
+
+# --- percent from numerators and denominators ----------------------------------------------
+
+CALLS_UNDER_25S = metric("calls-under-25s", unit="percent")
+
+
+def test_percent_three_months_from_counts_is_pooled_not_mean_of_percents():
+    points = [
+        Point(Month(2025, 7), 90.0, numerator=45, denominator=50),
+        Point(Month(2025, 8), 50.0, numerator=10, denominator=20),
+        Point(Month(2025, 9), 100.0, numerator=30, denominator=30),
+    ]
+    # (45 + 10 + 30) / (50 + 20 + 30) x 100 = 85 (the mean of 90, 50, 100 would be 80)
+    assert three_month_figure(CALLS_UNDER_25S, by_month(points), Month(2025, 9)) == pytest.approx(85.0)
+
+
+def test_percent_without_counts_in_every_month_falls_back_to_mean_of_values():
+    points = [
+        Point(Month(2025, 7), 90.0, numerator=45, denominator=50),
+        Point(Month(2025, 8), 50.0, numerator=10, denominator=20),
+        Point(Month(2025, 9), 100.0),
+    ]
+    # counts are pooled only when every month has them: (90 + 50 + 100) / 3 = 80
+    assert three_month_figure(CALLS_UNDER_25S, by_month(points), Month(2025, 9)) == pytest.approx(80.0)
+
+
+def test_percent_previous_three_months_and_baseline_from_counts():
+    baseline_year = (
+        [Point(Month(2024, 4).shift(i), 50.0, numerator=1, denominator=2) for i in range(3)]
+        + [Point(Month(2024, 7).shift(i), 90.0, numerator=9, denominator=10) for i in range(3)]
+    )
+    recent = [
+        Point(Month(2025, 4), 40.0, numerator=4, denominator=10),
+        Point(Month(2025, 5), 100.0, numerator=2, denominator=2),
+        Point(Month(2025, 6), 50.0, numerator=4, denominator=8),
+        Point(Month(2025, 7), 90.0, numerator=45, denominator=50),
+        Point(Month(2025, 8), 50.0, numerator=10, denominator=20),
+        Point(Month(2025, 9), 100.0, numerator=30, denominator=30),
+    ]
+    result = panel_comparison(CALLS_UNDER_25S, baseline_year + recent)
+    assert result.last3 == pytest.approx(85.0)
+    # (4 + 2 + 4) / (10 + 2 + 8) x 100 = 50 (mean of percents would be 63.3)
+    assert result.previous3 == pytest.approx(50.0)
+    # (3 x 1 + 3 x 9) / (3 x 2 + 3 x 10) x 100 = 30 / 36 x 100 = 83.333... (mean of percents would be 70)
+    assert result.baseline == pytest.approx(250 / 3)
+    assert result.change_vs_previous3 == pytest.approx(35.0)  # 85 - 50
+
+
+# --- partial windows -----------------------------------------------------------------------
+
+def test_missing_month_in_last_three_gives_n_a_not_a_partial_figure():
+    # Apr-Jun complete, Jul and Sep present, Aug missing
+    points = run("2024-04", [75] * 12) + run("2025-04", [76, 75, 76, 48]) + [Point(Month(2025, 9), 52)]
+    result = panel_comparison(VOLUNTEER_HOURS, points)
+    assert result.period == Month(2025, 9)
+    assert result.last3 is None
+    assert result.previous3 == pytest.approx(227 / 3)
+    assert result.change_vs_previous3 is None
+    assert result.change_vs_baseline is None
+    assert result.direction == "none"
+    assert result.rag == "none"
+
+
+def test_sum_metric_with_missing_month_is_n_a_not_a_two_month_total():
+    points = [Point(Month(2025, 7), 38), Point(Month(2025, 9), 35)]
+    assert three_month_figure(PUBLIC_LINE_CALLS, by_month(points), Month(2025, 9)) is None
+
+
+def test_month_loaded_without_a_value_makes_the_window_n_a():
+    points = run("2025-07", [48, None, 52])
+    assert three_month_figure(VOLUNTEER_HOURS, by_month(points), Month(2025, 9)) is None
+
+
+def test_missing_previous_three_months_gives_n_a_change():
+    points = run("2025-07", [48, 52, 52])
+    result = panel_comparison(VOLUNTEER_HOURS, points)
+    assert result.last3 == pytest.approx(152 / 3)
+    assert result.previous3 is None
+    assert result.change_vs_previous3 is None
+    assert result.direction == "none"
+
+
+# --- baseline needs six months -------------------------------------------------------------
+
+def test_mean_baseline_with_five_months_is_n_a():
+    points = run("2024-04", [70, 80, 70, 80, 70])
+    assert monthly_baseline(VOLUNTEER_HOURS, by_month(points), BASELINE_YEAR) is None
+
+
+def test_mean_baseline_with_six_months_is_their_mean():
+    points = run("2024-04", [70, 80, 70, 80, 70, 80])
+    assert monthly_baseline(VOLUNTEER_HOURS, by_month(points), BASELINE_YEAR) == pytest.approx(75.0)
+
+
+def test_baseline_ignores_months_outside_the_baseline_year():
+    # Jan-Mar 2024 belong to 2023/24; Apr-Sep 2025 to 2025/26; only Apr-Sep 2024 count (mean 20)
+    points = run("2024-01", [100, 100, 100] + [20] * 6) + run("2025-04", [500] * 6)
+    assert monthly_baseline(VOLUNTEER_HOURS, by_month(points), BASELINE_YEAR) == pytest.approx(20.0)
+
+
+# --- tolerance -----------------------------------------------------------------------------
+
+def test_percent_tolerance_is_two_points():
+    assert tolerance_for(metric(unit="percent"), 60.0, None) == 2.0
+
+
+def test_other_units_tolerance_is_five_percent_of_baseline():
+    # 5% of 8 = 0.4
+    assert tolerance_for(metric(unit="days"), 8.0, 10.0) == pytest.approx(0.4)
+
+
+def test_tolerance_falls_back_to_five_percent_of_target_without_baseline():
+    # 5% of 10 = 0.5
+    assert tolerance_for(metric(unit="days"), None, 10.0) == pytest.approx(0.5)
+
+
+def test_tolerance_is_zero_without_baseline_or_target():
+    assert tolerance_for(metric(unit="count"), None, None) == 0.0
+
+
+def test_tolerance_set_on_the_metric_wins():
+    assert tolerance_for(metric(unit="percent", tolerance=5.0), 60.0, None) == 5.0
+
+
+# --- RAG with a target ---------------------------------------------------------------------
+
+ICV_ON_TARGET = metric("icv-visits-on-target", unit="percent", target=100.0)
+
+
+@pytest.mark.parametrize("monthly_value, expected", [
+    (100.0, "green"),  # meets 100
+    (98.5, "amber"),   # misses by 1.5 <= 2
+    (98.0, "amber"),   # misses by exactly 2
+    (97.9, "red"),     # misses by 2.1 > 2
+])
+def test_percent_target_rag(monthly_value, expected):
+    points = run("2025-07", [monthly_value] * 3)
+    result = panel_comparison(ICV_ON_TARGET, points)
+    assert result.last3 == pytest.approx(monthly_value)
+    assert result.target == 100.0
+    assert result.rag == expected
+
+
+def test_higher_better_above_target_is_green():
+    assert rag_status(metric(unit="percent", target=80.0), 95.0, None, 80.0, 2.0) == "green"
+
+
+@pytest.mark.parametrize("value, expected", [
+    (9.5, "green"),   # under the 10-day target
+    (10.0, "green"),  # meets it exactly
+    (10.3, "amber"),  # 0.3 over, within 0.4
+    (10.5, "red"),    # 0.5 over, beyond 0.4
+])
+def test_lower_better_target_rag(value, expected):
+    days = metric(unit="days", polarity="lower_better", target=10.0)
+    # baseline 8 -> tolerance 5% of 8 = 0.4
+    assert rag_status(days, value, 8.0, 10.0, 0.4) == expected
+
+
+def test_lower_better_target_in_panel_comparison():
+    days = metric("avg-days-to-respond", unit="days", polarity="lower_better", target=10.0)
+    points = run("2024-04", [8.0] * 12) + run("2025-07", [10.3] * 3)
+    result = panel_comparison(days, points)
+    assert result.tolerance == pytest.approx(0.4)  # 5% of baseline 8
+    assert result.rag == "amber"
+
+
+# --- RAG against the baseline --------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    (8.5, "green"),  # better by 0.5 > 0.4
+    (8.3, "amber"),  # better by 0.3, within
+    (7.7, "amber"),  # worse by 0.3, within
+    (7.5, "red"),    # worse by 0.5 > 0.4
+])
+def test_higher_better_without_target_compares_with_baseline(value, expected):
+    # baseline 8, tolerance 0.4
+    assert rag_status(metric(unit="count"), value, 8.0, None, 0.4) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (7.5, "green"),  # lower by 0.5 > 0.4
+    (8.2, "amber"),  # higher by 0.2, within
+    (8.5, "red"),    # higher by 0.5 > 0.4
+])
+def test_lower_better_without_target_compares_with_baseline(value, expected):
+    days = metric(unit="days", polarity="lower_better")
+    assert rag_status(days, value, 8.0, None, 0.4) == expected
+
+
+def test_baseline_rag_in_panel_comparison():
+    points = run("2024-04", [8.0] * 12) + run("2025-07", [8.5] * 3)
+    result = panel_comparison(metric(unit="count"), points)
+    # baseline 8, tolerance 0.4, last3 8.5 better by 0.5
+    assert result.baseline == pytest.approx(8.0)
+    assert result.tolerance == pytest.approx(0.4)
+    assert result.rag == "green"
+
+
+def test_neutral_metric_has_no_rag():
+    neutral = metric(polarity="neutral")
+    assert rag_status(neutral, 100.0, 8.0, None, 0.4) == "none"
+    assert rag_status(neutral, 100.0, None, 50.0, 0.4) == "none"
+
+
+def test_no_target_and_no_baseline_has_no_rag():
+    assert rag_status(metric(), 100.0, None, None, 0.0) == "none"
+    result = panel_comparison(metric(), run("2025-07", [5, 6, 7]))
+    assert result.baseline is None
+    assert result.rag == "none"
+
+
+def test_no_figure_has_no_rag():
+    assert rag_status(ICV_ON_TARGET, None, None, 100.0, 2.0) == "none"
+
+
+# --- direction -----------------------------------------------------------------------------
+
+VOLUNTEERS = metric("volunteers", unit="count")
+
+
+def test_direction_within_tolerance_is_flat():
+    # baseline 24 -> tolerance 5% = 1.2; Apr-Jun 25 -> Jul-Sep 24 is -1
+    points = run("2024-04", [24] * 12) + run("2025-04", [25, 25, 25, 24, 24, 24])
+    result = panel_comparison(VOLUNTEERS, points)
+    assert result.tolerance == pytest.approx(1.2)
+    assert result.change_vs_previous3 == pytest.approx(-1.0)
+    assert result.direction == "flat"
+
+
+def test_direction_beyond_tolerance_is_down():
+    # -2 is beyond 1.2
+    points = run("2024-04", [24] * 12) + run("2025-04", [25, 25, 25, 23, 23, 23])
+    assert panel_comparison(VOLUNTEERS, points).direction == "down"
+
+
+def test_direction_beyond_tolerance_is_up():
+    # +1.5 is beyond 1.2
+    points = run("2024-04", [24] * 12) + run("2025-04", [24, 24, 24, 25.5, 25.5, 25.5])
+    assert panel_comparison(VOLUNTEERS, points).direction == "up"
+
+
+@pytest.mark.parametrize("change, tolerance, expected", [
+    (-1.0, 1.2, "flat"),
+    (1.2, 1.2, "flat"),
+    (1.3, 1.2, "up"),
+    (-1.3, 1.2, "down"),
+    (None, 1.2, "none"),
+    (0.0, 0.0, "flat"),
+    (0.1, 0.0, "up"),   # zero tolerance: any movement counts
+])
+def test_direction_of(change, tolerance, expected):
+    assert direction_of(change, tolerance) == expected
+
+
+def test_zero_tolerance_without_baseline_or_target_makes_any_move_count():
+    # no baseline year data, no target: tolerance 0; 10 -> 10.1 is up
+    points = run("2025-04", [10, 10, 10, 10.1, 10.1, 10.1])
+    result = panel_comparison(VOLUNTEERS, points)
+    assert result.tolerance == 0.0
+    assert result.direction == "up"
+
+
+# --- as of ---------------------------------------------------------------------------------
+
+def test_as_of_picks_latest_month_on_or_before_it():
+    result = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS, as_of=Month(2025, 8))
+    assert result.period == Month(2025, 8)
+    assert result.latest == 52
+    # Jun-Aug: (76 + 48 + 52) / 3 = 58.666...
+    assert result.last3 == pytest.approx(176 / 3)
+    assert result.last3_span == "Jun-Aug 2025"
+    # Mar-May: (80 + 76 + 75) / 3 = 77
+    assert result.previous3 == pytest.approx(77.0)
+
+
+def test_as_of_after_the_data_uses_the_latest_loaded_month():
+    result = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS, as_of=Month(2025, 12))
+    assert result.period == Month(2025, 9)
+
+
+def test_as_of_before_any_data_gives_no_figures():
+    result = panel_comparison(VOLUNTEER_HOURS, run("2025-04", [76, 75, 76]), as_of=Month(2025, 3))
+    assert result.period is None
+    assert result.latest is None
+    assert result.last3 is None
+    assert result.rag == "none"
+    assert result.direction == "none"
+
+
+# --- as_json -------------------------------------------------------------------------------
+
+JSON_KEYS = ["slug", "name", "unit", "period", "latest", "last3", "previous3", "change_vs_previous3",
+             "baseline", "change_vs_baseline", "target", "rag", "direction"]
+
+
+def test_as_json_has_exactly_the_published_keys():
+    data = panel_comparison(VOLUNTEER_HOURS, VOLUNTEER_HOURS_POINTS).as_json()
+    assert list(data) == JSON_KEYS
+    assert data["slug"] == "volunteer-hours"
+    assert data["unit"] == "hours"
+    assert data["period"] == "2025-09"
+    assert data["latest"] == 52
+    assert data["last3"] == pytest.approx(152 / 3, abs=1e-6)
+    assert data["change_vs_previous3"] == pytest.approx(-25.0, abs=1e-6)
+    assert data["baseline"] == pytest.approx(75.0)
+    assert data["target"] is None
+    assert data["rag"] == "red"
+    assert data["direction"] == "down"
+
+
+def test_as_json_uses_null_for_n_a():
+    data = panel_comparison(VOLUNTEER_HOURS, run("2025-07", [48, 52, 52])).as_json()
+    assert data["previous3"] is None
+    assert data["change_vs_previous3"] is None
+    assert data["baseline"] is None
+    assert data["change_vs_baseline"] is None
+    assert data["target"] is None
+    assert '"previous3": null' in json.dumps(data)
+
+
+# --- Plan dashboard metrics (quarterly, target/expectation text) ---------------------------
+
+@pytest.mark.parametrize("text, polarity, target", [
+    ("Increase", "higher_better", None),
+    ("Increase or maintain", "higher_better", None),
+    ("Decrease", "lower_better", None),
+    ("Reduce", "lower_better", None),
+    ("Increase (over 80%)", "higher_better", 80.0),
+    ("Completed Y/N", "higher_better", 1.0),
+])
+def test_expectation_text_maps_to_polarity_and_target(text, polarity, target):
+    assert expectation_rule(text) == (polarity, target)
+
+
+def plan(unit="count", polarity="higher_better", expectation="Increase", target=None, aggregate="mean"):
+    return metric("plan-metric", unit=unit, polarity=polarity, expectation=expectation, target=target,
+                  frequency="quarterly", aggregate=aggregate, kind="plan")
+
+
+def test_increase_or_maintain_holding_above_baseline_is_green():
+    points = [Point(FinancialYear(2024), 664), Point(Quarter(2025, 1), 666)]
+    result = panel_comparison(plan(expectation="Increase or maintain"), points)
+    assert result.period == Quarter(2025, 1)
+    assert result.latest == 666
+    assert result.baseline == 664
+    # maintain: the baseline is the target
+    assert result.target == 664
+    assert result.rag == "green"
+
+
+def test_increase_or_maintain_exactly_at_baseline_is_green():
+    points = [Point(FinancialYear(2024), 664), Point(Quarter(2025, 1), 664)]
+    assert panel_comparison(plan(expectation="Increase or maintain"), points).rag == "green"
+
+
+def test_increase_or_maintain_slipping_within_tolerance_is_amber():
+    # tolerance 5% of 664 = 33.2; 650 misses by 14
+    points = [Point(FinancialYear(2024), 664), Point(Quarter(2025, 1), 650)]
+    assert panel_comparison(plan(expectation="Increase or maintain"), points).rag == "amber"
+
+
+def test_decrease_small_fall_within_tolerance_is_amber_and_flat():
+    points = [Point(FinancialYear(2024), 11545), Point(Quarter(2025, 1), 11077)]
+    result = panel_comparison(plan(polarity="lower_better", expectation="Decrease"), points)
+    # tolerance 5% of 11545 = 577.25; 11077 - 11545 = -468, better but within it
+    assert result.tolerance == pytest.approx(577.25)
+    assert result.change_vs_baseline == pytest.approx(-468.0)
+    assert result.rag == "amber"
+    assert result.direction == "flat"
+
+
+def test_decrease_against_previous_quarter_moves_down():
+    points = [Point(FinancialYear(2024), 11545), Point(Quarter(2025, 1), 11077), Point(Quarter(2025, 2), 10000)]
+    result = panel_comparison(plan(polarity="lower_better", expectation="Decrease"), points)
+    assert result.period == Quarter(2025, 2)
+    assert result.previous3 == 11077
+    # 10000 - 11077 = -1077, beyond 577.25
+    assert result.change_vs_previous3 == pytest.approx(-1077.0)
+    assert result.direction == "down"
+    # 11545 - 10000 = 1545 better than baseline, beyond 577.25
+    assert result.rag == "green"
+
+
+def test_increase_over_80_percent_short_of_target_is_red():
+    points = [Point(FinancialYear(2024), 46), Point(Quarter(2025, 1), 63)]
+    result = panel_comparison(plan(unit="percent", expectation="Increase (over 80%)", target=80.0), points)
+    # target 80, tolerance 2pp; 63 misses by 17
+    assert result.target == 80.0
+    assert result.tolerance == 2.0
+    assert result.rag == "red"
+    assert result.change_vs_baseline == pytest.approx(17.0)  # 63 - 46
+
+
+def test_increase_over_80_percent_from_catalog_entry_is_red():
+    catalog = parse_catalog({"metrics": [{
+        "slug": "plan-percent", "name": "Plan percent", "definition": "A Plan percentage.",
+        "section": "Plan", "kind": "plan", "unit": "percent", "frequency": "quarterly",
+        "aggregate": "mean", "expectation": "Increase (over 80%)",
+    }]}, "test")
+    defined = catalog.get("plan-percent")
+    result = panel_comparison(defined, [Point(FinancialYear(2024), 46), Point(Quarter(2025, 1), 63)])
+    assert result.target == 80.0
+    assert result.rag == "red"
+
+
+@pytest.mark.parametrize("value, expected", [(1, "green"), (0, "red")])
+def test_completed_yes_no(value, expected):
+    done = plan(unit="yes_no", expectation="Completed Y/N", target=1.0)
+    result = panel_comparison(done, [Point(Quarter(2025, 1), value)])
+    assert result.rag == expected
+
+
+def test_quarterly_sum_baseline_is_a_quarter_of_the_year():
+    points = [Point(FinancialYear(2024), 400), Point(Quarter(2025, 1), 120)]
+    result = panel_comparison(plan(aggregate="sum"), points)
+    # 400 / 4 = 100; 120 - 100 = 20
+    assert result.baseline == pytest.approx(100.0)
+    assert result.change_vs_baseline == pytest.approx(20.0)
+
+
+def test_quarterly_as_of_picks_latest_quarter_ending_on_or_before_it():
+    points = [Point(FinancialYear(2024), 664), Point(Quarter(2025, 1), 666), Point(Quarter(2025, 2), 700)]
+    result = panel_comparison(plan(expectation="Increase or maintain"), points, as_of=Month(2025, 6))
+    assert result.period == Quarter(2025, 1)
+    assert result.latest == 666
