@@ -19,6 +19,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="kpibot: an OPCC's KPIs, complaint reviews and CSP balances, in chat and on the command line.")
 import_app = typer.Typer(no_args_is_help=True, help="Load figures from CSV or XLSX files (each file all or nothing).")
 app.add_typer(import_app, name="import")
+digest_app = typer.Typer(no_args_is_help=True, help="Weekly and quarterly digests.")
+app.add_typer(digest_app, name="digest")
 
 
 class Failure(Exception):
@@ -250,6 +252,88 @@ def run() -> None:
 
 
 DEFAULT_PORT = 3000
+
+
+class DigestKind(str, Enum):
+    weekly = "weekly"
+    quarterly = "quarterly"
+
+
+@digest_app.command("run")
+def digest_run(
+    kind: DigestKind = typer.Argument(..., help="weekly or quarterly"),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Deliver to this channel ID as if it were subscribed."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Figures as on this date (YYYY-MM-DD); default today."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write the digest to --out instead of posting it."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for --dry-run output."),
+) -> None:
+    """Build a digest and post it (once: the delivery ledger remembers), or write it to a folder."""
+    from dataclasses import replace as replace_field
+    from datetime import timedelta
+
+    from bot.app import build_registry
+    from digests.content import digest_builder
+    from digests.delivery import DeliveryPolicy, Target, deliver
+    from digests.schedule import occurrence_for
+    from storage import digest_store
+    from storage.periods import PeriodError, parse_date
+
+    settings = _settings()
+    try:
+        day = parse_date(as_of) if as_of else None
+    except PeriodError as exc:
+        raise Failure(f"--as-of: {exc}") from None
+    if dry_run and out is None:
+        raise Failure("--dry-run needs --out DIR: the folder to write the message and charts to")
+    registry = build_registry(settings, _database(settings))
+    context = registry.context
+    day = day or context.today()
+    occurrence = occurrence_for(kind.value, day)
+    if kind.value == "weekly":
+        occurrence = replace_field(occurrence, as_of=day)
+    build = digest_builder(context)
+    if dry_run:
+        from bot.dry_run import write_digest
+
+        digest = build(occurrence)
+        for path in write_digest(digest, out):
+            _echo(f"wrote {path}")
+        if digest.held_reason:
+            _echo(f"This digest would be held back, not posted: {digest.held_reason}")
+        return
+    if not settings.slack_bot_token:
+        raise Failure("SLACK_BOT_TOKEN is not set: posting needs Slack (use --dry-run --out DIR to look first)")
+    from bot.slack_app import web_client
+    from bot.slack_transport import SlackDigestTransport
+
+    transport = SlackDigestTransport(web_client(settings))
+    policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
+                            stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
+                            max_attempts=settings.digest_max_attempts)
+    subscriptions = {s.channel_id: s for s in digest_store.active_subscriptions(context.db, kind.value)}
+    channels = [channel] if channel else list(subscriptions)
+    if not channels:
+        raise Failure(f"no channel is subscribed to the {kind.value} digest; give --channel C0123456789")
+    cached = {}
+
+    def digest_for():
+        if "digest" not in cached:
+            cached["digest"] = build(occurrence)
+        return cached["digest"]
+
+    failed = False
+    for channel_id in channels:
+        sub = subscriptions.get(channel_id)
+        target = Target(channel_id, sub.id if sub else None, sub.created_by if sub else None)
+        outcome = deliver(context.db, transport, target, occurrence, digest_for, context.clock, policy,
+                          triggered_by=f"cli:{settings.loaded_by}")
+        words = {"posted": f"posted ({outcome.message_ts})", "reconciled": f"already posted ({outcome.message_ts})",
+                 "already": "already delivered or being delivered: nothing posted", "held": f"held back: {outcome.error}",
+                 "failed": f"failed: {outcome.error}"}
+        _echo(f"{kind.value} digest {occurrence.period} to {channel_id}: {words.get(outcome.state, outcome.state)}")
+        failed = failed or outcome.state in ("failed", "held")
+    if failed:
+        raise typer.Exit(1)
 
 
 def _serve(settings: Settings, db, port: int, host: str) -> None:

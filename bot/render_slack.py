@@ -1,8 +1,10 @@
 """Render a Response as a Slack message: Block Kit within Slack's limits, with a plain-text fallback."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from slack_sdk.models.blocks import (
-    ActionsBlock, ButtonElement, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock,
+    ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock,
 )
 
 from bot.render_text import render_table, render_text
@@ -54,7 +56,14 @@ def _table_sections(response: Response) -> list[SectionBlock]:
     return [SectionBlock(text=MarkdownTextObject(text="```" + _escape("\n".join(c)) + "```")) for c in sections]
 
 
-def render_blocks(response: Response) -> list[dict]:
+def _part_blocks(part: Response) -> list:
+    """A section of a longer answer: its title in bold rather than as another header."""
+    blocks = [SectionBlock(text=MarkdownTextObject(text=_clip(f"*{_escape(part.title)}*", MAX_SECTION_TEXT)))]
+    rest = [b for b in render_blocks(replace(part, title=DEFAULT_TITLE), as_objects=True)[1:]]
+    return blocks + rest
+
+
+def render_blocks(response: Response, as_objects: bool = False) -> list:
     blocks = []
     title = " ".join(response.title.split()) or DEFAULT_TITLE
     if response.is_error:
@@ -81,11 +90,14 @@ def render_blocks(response: Response) -> list[dict]:
                           value=s[:2000], action_id=SUGGESTION_ACTION.format(index=i))
             for i, s in enumerate(response.suggestions[:MAX_BUTTONS])
         ]))
+    for part in response.parts:
+        blocks.append(DividerBlock())
+        blocks.extend(_part_blocks(part))
     if len(blocks) > MAX_BLOCKS:
         hidden = len(blocks) - (MAX_BLOCKS - 1)
         blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[
             MarkdownTextObject(text=TRUNCATED_NOTE.format(hidden=hidden))])]
-    return [block.to_dict() for block in blocks]
+    return blocks if as_objects else [block.to_dict() for block in blocks]
 
 
 def fallback_text(response: Response) -> str:

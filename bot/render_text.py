@@ -28,4 +28,6 @@ def render_text(response: Response) -> str:
         lines += [f"[chart: {chart.title}]" for chart in response.charts]
     if response.notes:
         lines += [""] + response.notes if (response.facts or response.table) else response.notes
+    for part in response.parts:
+        lines += ["", render_text(part)]
     return "\n".join(lines)

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     loaded_by: str = Field("cli", description="Name recorded as the loader of data imported from the command line.")
     log_level: str = Field("INFO", description="Python logging level.")
 
+    admin_user_ids: str = Field(
+        "", description="Comma-separated Slack user IDs who may change digest subscriptions (e.g. U012AB3CD,U045EF6GH).")
+    digest_grace_hours: float = Field(24.0, gt=0, le=24 * 14,
+                                      description="A digest missed by up to this long (bot down) is still posted.")
+    digest_stale_claim_minutes: float = Field(10.0, gt=0, description="A delivery claim older than this is taken over.")
+    digest_max_attempts: int = Field(5, ge=1, le=50, description="Attempts at one digest before giving up.")
+    digest_check_minutes: float = Field(5.0, gt=0, le=60, description="How often each process looks for due digests.")
+
     slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"), repr=False)
     slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"), repr=False)
     slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"), repr=False)
@@ -60,6 +68,19 @@ class Settings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return value.upper()
+
+    @field_validator("admin_user_ids")
+    @classmethod
+    def _user_ids(cls, value: str) -> str:
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        bad = [i for i in ids if not i.isalnum() or not i[0] in "UW"]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} is not a Slack user ID (they look like U012AB3CD)")
+        return ",".join(ids)
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(i for i in self.admin_user_ids.split(",") if i)
 
     @property
     def slack_configured(self) -> bool:

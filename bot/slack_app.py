@@ -127,10 +127,11 @@ class SlackCommands:
             respond(**render_message(response), replace_original=False)
         except Exception as exc:  # the response_url may have expired (30 minutes)
             LOGGER.warning("could not answer %s through its response_url: %s", request.command, exc)
+        channel = request.user_id if response.charts_to_requester else request.channel_id
         for chart in response.charts:
             try:
                 client.files_upload_v2(
-                    channel=request.channel_id, content=chart.png, filename=chart.filename, title=chart.title,
+                    channel=channel, content=chart.png, filename=chart.filename, title=chart.title,
                     alt_txt=chart.alt_text, initial_comment=f"{chart.title} (asked for by <@{request.user_id}>)",
                 )
             except SlackApiError as exc:
@@ -174,16 +175,46 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
     return app
 
 
+def start_digests(settings: Settings, registry: CommandRegistry, client: WebClient):
+    """The digest scheduler of this process, posting through `client`."""
+    from datetime import timedelta
+
+    from bot.slack_transport import SlackDigestTransport
+    from digests.content import digest_builder
+    from digests.delivery import DeliveryPolicy
+    from digests.scheduler import DigestScheduler
+
+    transport = SlackDigestTransport(client)
+    context = registry.context
+    policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
+                            stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
+                            max_attempts=settings.digest_max_attempts)
+    scheduler = DigestScheduler(context.db, transport, digest_builder(context), policy,
+                                settings.digest_check_minutes, clock=context.clock)
+    context.can_post = transport.can_post
+    context.subscriptions_changed = scheduler.poke
+    scheduler.start()
+    return scheduler
+
+
 def serve_slack(settings: Settings, registry: CommandRegistry, port: int = 3000, host: str = "0.0.0.0",
                 health_check=None) -> None:
     """Run until interrupted: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on `port`."""
     socket_mode = bool(settings.slack_app_token)
     app = build_slack_app(settings, registry, socket_mode=socket_mode)
+    scheduler = start_digests(settings, registry, app.client)
+    if health_check is not None:
+        database_check = health_check
+        health_check = lambda: {**database_check(), "scheduler": scheduler.running,  # noqa: E731
+                                "ok": database_check().get("ok", False) and scheduler.running}
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         LOGGER.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        try:
+            SocketModeHandler(app, settings.slack_app_token).start()
+        finally:
+            scheduler.shutdown()
         return
     from bot.http_server import EVENTS_PATH, SlackHTTPServer
 
@@ -194,4 +225,5 @@ def serve_slack(settings: Settings, registry: CommandRegistry, port: int = 3000,
     except KeyboardInterrupt:
         pass
     finally:
+        scheduler.shutdown()
         server.server_close()

@@ -12,12 +12,27 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+CONSOLE_USER = "console"
+
+
 @dataclass
 class CommandContext:
     db: Database
     review_due_days: int = 28
     csp_lag_margin_pp: float = 25.0
     clock: Callable[[], datetime] = field(default=_utcnow)
+    timezone: str = "Europe/London"
+    admin_user_ids: frozenset[str] = frozenset()
+    # Set by the Slack adapter: can the bot post in this channel? (ok, Slack's reason if not)
+    can_post: Callable[[str], tuple[bool, str]] | None = None
+    # Set by the scheduler: subscriptions changed, rebuild the jobs now.
+    subscriptions_changed: Callable[[], None] | None = None
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id == CONSOLE_USER or user_id in self.admin_user_ids
 
     def today(self) -> date:
-        return self.clock().date()
+        """Today in local time (the office's calendar, not UTC's)."""
+        from zoneinfo import ZoneInfo
+
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()

@@ -38,6 +38,10 @@ class Response:
     is_error: bool = False
     # Choices offered with a miss (e.g. the closest metrics), each a command text the user could send.
     suggestions: list[str] = field(default_factory=list)
+    # Sections of a longer answer (a digest), each shown after this one's own content.
+    parts: list["Response"] = field(default_factory=list)
+    # Charts go to the person who asked (a preview), not to the channel.
+    charts_to_requester: bool = False
 
 
 def error(message: str, *hints: str) -> Response:

@@ -159,3 +159,66 @@ class ImportRow(Base):
     replaced: Mapped[int] = mapped_column(Integer, default=0)
     loaded_by: Mapped[str] = mapped_column(String(120))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DigestSubscriptionRow(Base):
+    """A channel's subscription to the weekly or quarterly digest. Channels are stored by ID, never by name."""
+
+    __tablename__ = "digest_subscriptions"
+    __table_args__ = (UniqueConstraint("channel_id", "kind", name="uq_digest_subscriptions_channel_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(12))
+    day_of_week: Mapped[str] = mapped_column(String(3), default="mon")
+    hour: Mapped[int] = mapped_column(Integer, default=8)
+    minute: Mapped[int] = mapped_column(Integer, default=0)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    problem_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DigestDeliveryRow(Base):
+    """The delivery ledger: one row per (channel, kind, period), claimed by an insert only one process can win."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "kind", "period", name="uq_digest_deliveries_channel_kind_period"),
+        Index("ix_digest_deliveries_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(12))
+    period: Mapped[str] = mapped_column(String(16))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("digest_subscriptions.id", ondelete="SET NULL"))
+    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(12))
+    claimed_by: Mapped[str] = mapped_column(String(120))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    triggered_by: Mapped[str] = mapped_column(String(120))
+
+
+class DigestAttemptRow(Base):
+    """The run log: every delivery attempt, with its times, outcome and who set it off."""
+
+    __tablename__ = "digest_attempts"
+    __table_args__ = (Index("ix_digest_attempts_delivery", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("digest_deliveries.id", ondelete="CASCADE"))
+    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(Text)
+    triggered_by: Mapped[str] = mapped_column(String(120))
+    process: Mapped[str] = mapped_column(String(120))

@@ -230,3 +230,12 @@ def metric_history(session: Session, metric: MetricDefinition, as_of: Month | No
         return observation_points(session, metric_id, None, latest)
     first = Month.of(latest).shift(-(months - 1)).first_day
     return [p for p in observation_points(session, metric_id, first, latest) if isinstance(p.period, Month)]
+
+
+def figures_loaded_between(session: Session, start: datetime, end: datetime) -> list[tuple[str, str]]:
+    """(metric slug, period) of observations loaded in [start, end), for 'what changed this week'."""
+    query = (select(MetricRow.slug, ObservationRow.period)
+             .join(MetricRow, MetricRow.id == ObservationRow.metric_id)
+             .where(ObservationRow.loaded_at >= start, ObservationRow.loaded_at < end)
+             .order_by(MetricRow.position, ObservationRow.period_start))
+    return [(slug, period) for slug, period in session.execute(query)]

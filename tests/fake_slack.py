@@ -107,6 +107,7 @@ class FakeSlack:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -229,6 +230,7 @@ class FakeSlack:
             self._clear()
 
     def _clear(self) -> None:
+        self._not_member: set[str] = set()
         self._calls: list[Call] = []
         self._messages: list[dict] = []
         self._uploads: dict[str, dict] = {}
@@ -298,6 +300,19 @@ class FakeSlack:
 
     # -- Web API methods ----------------------------------------------------------
 
+    def leave_channel(self, channel: str) -> None:
+        """The bot is not a member of `channel`: conversations.info says so and posting there fails."""
+        with self._lock:
+            self._not_member.add(channel)
+
+    def _conversations_info(self, params: dict) -> dict:
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return _error("channel_not_found")
+        is_im = channel.startswith("D") or channel.startswith("U")
+        return {"ok": True, "channel": {"id": channel, "is_member": channel not in self._not_member,
+                                        "is_im": is_im, "is_archived": False}}
+
     def _auth_test(self, params: dict) -> dict:
         return {"ok": True, **BOT_IDENTITY}
 
@@ -307,6 +322,8 @@ class FakeSlack:
             return _error("channel_not_found")
         if not _has_content(params):
             return _error("no_text")
+        if channel in self._not_member:
+            return _error("not_in_channel")
         message = self._new_message(params)
         self._messages.append({"channel": channel, **message})
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
@@ -350,6 +367,7 @@ class FakeSlack:
         self._uploads[file_id] = {
             "file_id": file_id, "filename": filename, "title": None, "length": length, "bytes": None,
             "channel": None, "channels": [], "initial_comment": None, "thread_ts": None,
+            "alt_txt": params.get("alt_txt"),
         }
         return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
 

@@ -1,0 +1,89 @@
+"""Digests to Slack: messages with metadata naming their ledger key, charts as files, and Slack's errors mapped to ours."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.render_slack import render_message
+from digests.content import Digest
+from digests.delivery import DeliveryError
+
+LOGGER = logging.getLogger(__name__)
+
+DIGEST_EVENT = "kpibot_digest"
+# Errors that the same request will keep getting: report them, do not retry them.
+PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "invalid_auth", "account_inactive",
+             "token_revoked", "missing_scope", "restricted_action", "not_authed", "user_not_found"}
+HISTORY_PAGES = 5
+
+
+def _error(exc: Exception) -> DeliveryError:
+    if isinstance(exc, SlackApiError):
+        code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+        return DeliveryError(code, permanent=code in PERMANENT)
+    return DeliveryError(f"connection: {type(exc).__name__}", permanent=False)
+
+
+class SlackDigestTransport:
+    """Posts digests through a WebClient whose retry handlers honour Retry-After and back off on 5xx."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def post_digest(self, channel_id: str, digest: Digest, key: str) -> str:
+        message = render_message(digest.message)
+        message.pop("response_type", None)
+        try:
+            posted = self.client.chat_postMessage(
+                channel=channel_id, unfurl_links=False, unfurl_media=False,
+                metadata={"event_type": DIGEST_EVENT, "event_payload": {"key": key}}, **message)
+        except (SlackClientError, OSError) as exc:
+            raise _error(exc) from None
+        ts = posted["ts"]
+        for chart in digest.charts:
+            try:
+                self.client.files_upload_v2(channel=channel_id, content=chart.png, filename=chart.filename,
+                                            title=chart.title, alt_txt=chart.alt_text)
+            except (SlackClientError, OSError) as exc:
+                # The message is up and recorded; a missing chart is logged, never a reason to post twice.
+                LOGGER.warning("digest %s: chart %s not uploaded: %s", key, chart.filename, _error(exc).reason)
+        return ts
+
+    def find_posted(self, channel_id: str, key: str, since: datetime) -> str | None:
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = self.client.conversations_history(channel=channel_id, oldest=f"{since.timestamp():.6f}",
+                                                         include_all_metadata=True, limit=200, cursor=cursor)
+            except (SlackClientError, OSError) as exc:
+                raise _error(exc) from None
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == DIGEST_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                    return message.get("ts")
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    def tell_user(self, user_id: str, text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=user_id, text=text)
+        except (SlackClientError, OSError) as exc:
+            raise _error(exc) from None
+
+    def can_post(self, channel_id: str) -> tuple[bool, str]:
+        """Whether the bot is in the channel, and if not, why not in Slack's words."""
+        try:
+            info = self.client.conversations_info(channel=channel_id)
+        except (SlackClientError, OSError) as exc:
+            return False, _error(exc).reason
+        channel = info.get("channel") or {}
+        if channel.get("is_archived"):
+            return False, "is_archived"
+        if channel.get("is_member") or channel.get("is_im"):
+            return True, ""
+        return False, "not_in_channel"

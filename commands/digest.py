@@ -1,0 +1,173 @@
+"""/digest: subscribe a channel to the weekly or quarterly digest, list subscriptions, preview a digest."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from commands.context import CommandContext
+from commands.options import OptionError, split_options
+from commands.registry import CommandRegistry, CommandRequest
+from commands.response import Response, Table, error
+from storage import digest_store
+
+HELP = """/digest subscribe weekly|quarterly [#channel] [on monday] [at 08:00] - send a digest to a channel
+/digest unsubscribe weekly|quarterly [#channel] - stop it
+/digest list - subscriptions with their last and next run
+/digest preview weekly|quarterly - the digest as it would look now, to you only"""
+USAGE = "Usage: " + " · ".join(line.split(" - ")[0] for line in HELP.splitlines())
+NOT_UNDERSTOOD = "I didn't understand {text!r} after /digest."
+WHICH_KIND = "Say which digest: weekly or quarterly."
+NOT_ADMIN = "Only digest admins can change subscriptions."
+NOT_ADMIN_HINT = "Ask one of them ({admins}), or ask whoever runs kpibot to add you to KPIBOT_ADMIN_USER_IDS."
+NO_ADMINS = "nobody is set up yet"
+BAD_CHANNEL = "{text!r} is not a channel I can use."
+BAD_CHANNEL_HINT = "Pick the channel from Slack's #-autocomplete (so I get its ID), or leave it out for this channel."
+CANNOT_POST = "I can't post in <#{channel}> ({reason})."
+CANNOT_POST_HINT = "Invite me there first with `/invite @kpibot`, then subscribe again."
+SUBSCRIBED = "<#{channel}> will get the {kind} digest {when}."
+UPDATED = "<#{channel}>'s {kind} digest now comes {when}."
+UNSUBSCRIBED = "<#{channel}> will no longer get the {kind} digest."
+NOT_SUBSCRIBED = "<#{channel}> was not subscribed to the {kind} digest."
+NONE = "No channel is subscribed to a digest yet."
+NONE_HINT = "Subscribe one with /digest subscribe weekly #channel"
+HELD = "This {kind} digest would be held back, not posted: {reason}."
+PREVIEW_NOTE = "Preview: only you can see this. Subscribed channels get it on schedule."
+BAD_TIME = "{text!r} is not a time; write it as HH:MM, e.g. 08:00."
+BAD_DAY = "{text!r} is not a day of the week; write monday, tuesday, ... or mon, tue, ..."
+
+_CHANNEL_RE = re.compile(r"^<#(?P<id>[CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^(?P<bare>[CGD][A-Z0-9]{6,})$")
+_TIME_RE = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$")
+_DAYS = {name: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+
+
+def register(registry: CommandRegistry) -> None:
+    registry.add("/digest", digest_command, HELP, is_slow=lambda text: text.lower().split()[:1] == ["preview"])
+
+
+def digest_command(request: CommandRequest, context: CommandContext) -> Response:
+    try:
+        options = split_options(request.text, request.as_of)
+    except OptionError as exc:
+        return error(str(exc), USAGE)
+    words = options.text.split()
+    verb = words[0].lower() if words else "help"
+    rest = words[1:]
+    if verb in ("help", "?"):
+        return Response(title="Digests", notes=HELP.splitlines())
+    if verb == "list":
+        return list_answer(context, request.user_id)
+    if verb not in ("subscribe", "unsubscribe", "preview"):
+        return error(NOT_UNDERSTOOD.format(text=options.text), USAGE)
+    if not rest or rest[0].lower() not in ("weekly", "quarterly"):
+        return error(WHICH_KIND, USAGE)
+    kind = rest[0].lower()
+    if verb == "preview":
+        return preview_answer(context, kind, options.as_of)
+    if not context.is_admin(request.user_id):
+        admins = ", ".join(f"<@{a}>" for a in sorted(context.admin_user_ids)) or NO_ADMINS
+        return error(NOT_ADMIN, NOT_ADMIN_HINT.format(admins=admins))
+    return change_subscription(context, request, verb, kind, rest[1:])
+
+
+def _parse_schedule(words: list[str]) -> tuple[str | None, str, int, int, str | None]:
+    """(channel or None, day, hour, minute, problem)."""
+    channel, day, hour, minute = None, "mon", 8, 0
+    position = 0
+    while position < len(words):
+        word = words[position]
+        lowered = word.lower()
+        if lowered in ("on", "at") and position + 1 < len(words):
+            value = words[position + 1].lower()
+            position += 2
+            if lowered == "on":
+                day = _DAYS.get(value) or (value if value in _DAYS.values() else None)
+                if day is None:
+                    return None, "", 0, 0, BAD_DAY.format(text=words[position - 1])
+            else:
+                match = _TIME_RE.match(value)
+                if not match:
+                    return None, "", 0, 0, BAD_TIME.format(text=words[position - 1])
+                hour, minute = int(match["h"]), int(match["m"])
+            continue
+        match = _CHANNEL_RE.match(word)
+        if match and channel is None:
+            channel = match["id"] or match["bare"]
+            position += 1
+            continue
+        return None, "", 0, 0, BAD_CHANNEL.format(text=word)
+    return channel, day, hour, minute, None
+
+
+def change_subscription(context: CommandContext, request: CommandRequest, verb: str, kind: str,
+                        words: list[str]) -> Response:
+    from digests.schedule import Schedule, ScheduleError
+
+    channel, day, hour, minute, problem = _parse_schedule(words)
+    if problem:
+        return error(problem, BAD_CHANNEL_HINT if "channel" in problem else USAGE)
+    channel = channel or request.channel_id
+    now = context.clock()
+    if verb == "unsubscribe":
+        done = digest_store.unsubscribe(context.db, channel, kind, now)
+        _changed(context)
+        return Response(title=(UNSUBSCRIBED if done else NOT_SUBSCRIBED).format(channel=channel, kind=kind))
+    try:
+        schedule = Schedule(kind, day, hour, minute, context.timezone)
+    except ScheduleError as exc:
+        return error(str(exc), USAGE)
+    if context.can_post is not None:
+        ok, reason = context.can_post(channel)
+        if not ok:
+            return error(CANNOT_POST.format(channel=channel, reason=reason), CANNOT_POST_HINT)
+    _, created = digest_store.subscribe(context.db, channel, kind, schedule.day_of_week, schedule.hour,
+                                        schedule.minute, schedule.timezone, request.user_id, now)
+    _changed(context)
+    text = SUBSCRIBED if created else UPDATED
+    return Response(title=text.format(channel=channel, kind=kind, when=schedule.describe()))
+
+
+def _changed(context: CommandContext) -> None:
+    if context.subscriptions_changed is not None:
+        context.subscriptions_changed()
+
+
+def _local(moment: datetime | None, zone: str) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %-d %b %Y %H:%M")
+
+
+def list_answer(context: CommandContext, user_id: str) -> Response:
+    from digests.schedule import Schedule, next_due
+
+    subscriptions = digest_store.active_subscriptions(context.db)
+    if not subscriptions:
+        return Response(title=NONE, notes=[NONE_HINT])
+    now = context.clock().astimezone(timezone.utc)
+    rows = []
+    for sub in subscriptions:
+        schedule = Schedule(sub.kind, sub.day_of_week, sub.hour, sub.minute, sub.timezone)
+        last = digest_store.last_delivery(context.db, sub.channel_id, sub.kind)
+        last_text = f"{last.state} {_local(last.finished_at or last.scheduled_for, sub.timezone)} ({last.period})" \
+            if last else "never"
+        upcoming = next_due(schedule, now).scheduled_for
+        rows.append([f"<#{sub.channel_id}>", sub.kind, schedule.describe(), last_text,
+                     _local(upcoming, sub.timezone)])
+    return Response(title="Digest subscriptions",
+                    table=Table(["Channel", "Digest", "Schedule", "Last run", "Next run"], rows),
+                    notes=[f"Times are {context.timezone} local time."])
+
+
+def preview_answer(context: CommandContext, kind: str, as_of) -> Response:
+    from digests.content import digest_builder
+    from digests.schedule import occurrence_for
+
+    day = as_of or context.today()
+    occurrence = occurrence_for(kind, day)
+    occurrence = replace(occurrence, as_of=day) if kind == "weekly" else occurrence
+    digest = digest_builder(context)(occurrence)
+    if digest.held_reason:
+        return error(HELD.format(kind=kind, reason=digest.held_reason))
+    return replace(digest.message, notes=[PREVIEW_NOTE, *digest.message.notes], charts_to_requester=True)

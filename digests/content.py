@@ -1,0 +1,250 @@
+"""What the weekly and quarterly digests say: built from the same storage queries and answers as the commands."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
+
+from commands.context import CommandContext
+from commands.csp import balances_answer
+from commands.kpi import RAG_WORDS, section_answer
+from commands.response import Chart, Fact, Response, Table
+from commands.reviews import day_text, overdue_answer, quarter_answer
+from storage.figures import format_value
+from storage.kpi import PanelComparison
+from storage.periods import Month, Quarter
+from storage.repository import (
+    csp_balances_for, csp_years, figures_loaded_between, metric_comparison, metric_history, read_catalog,
+    reviews_touching,
+)
+from storage.reviews import monthly_measures
+
+WEEKLY_TITLE = "Weekly performance digest: week of {day}"
+QUARTERLY_TITLE = "Quarterly performance digest: {quarter} ({span})"
+CHANGED_TITLE = "What changed since last week"
+NOTHING_LOADED = "No figures were loaded in the week to {day}."
+LOADED = "{count} figure(s) loaded in the week to {day}: {metrics}."
+RAG_CHANGED = "{name}: {before} to {after}"
+NO_RAG_CHANGES = "No RAG changes among the metrics with new figures."
+WATCH_TITLE = "Red and amber metrics"
+ALL_CLEAR = "No metric is red or amber."
+PLAN_TITLE = "Police and Crime Plan headline metrics"
+OFFICE_TITLE = "Office KPIs: {span}"
+CSP_LAGGING_TITLE = "CSP areas lagging the year"
+NO_CSP = "No CSP allocations loaded."
+HELD_NO_FIGURES = "no figures for {period}: nothing loaded for the office KPIs up to {day}"
+CHART_SOURCE = "OPCC performance data (kpibot)"
+MAX_CHARTS = 4
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest ready to send: the message, its charts, and why it must be held back, if it must."""
+
+    kind: str
+    period: str
+    as_of: date
+    message: Response
+    held_reason: str | None = None
+
+    @property
+    def charts(self) -> list[Chart]:
+        return self.message.charts
+
+
+def _comparisons(session, catalog, context: CommandContext, as_of: date, kinds: tuple[str, ...],
+                 month: Month | None = None) -> list[PanelComparison]:
+    month = month or Month.of(as_of)
+    return [metric_comparison(session, m, month, context.today(), context.review_due_days, as_of)
+            for m in catalog.metrics if m.kind in kinds]
+
+
+def _current(c: PanelComparison) -> str:
+    return format_value(c.metric.unit, c.current)
+
+
+def _watch_list(comparisons: list[PanelComparison]) -> Response:
+    flagged = [c for c in comparisons if c.rag in ("red", "amber")]
+    flagged.sort(key=lambda c: (c.rag != "red", c.metric.section, c.metric.name))
+    rows = [[c.metric.name, _current(c),
+             c.metric.expectation or (format_value(c.metric.unit, c.target) if c.target is not None
+                                      else f"baseline {format_value(c.metric.unit, c.baseline)}"),
+             RAG_WORDS[c.rag]] for c in flagged]
+    return Response(title=WATCH_TITLE, table=Table(["Metric", "Current", "Target or baseline", "RAG"], rows)
+                    if rows else None, notes=[] if rows else [ALL_CLEAR])
+
+
+def _chart(kind: str, draw) -> Chart | None:
+    """Draw one chart; a chart with nothing to show is left out (and said so), never posted blank."""
+    from digests.charts import ChartError
+
+    try:
+        image, title, filename = draw()
+    except ChartError:
+        return None
+    return Chart(title=title, png=image.png, alt_text=image.alt_text, filename=filename)
+
+
+def _trend(session, context, comparison: PanelComparison, month: Month) -> Chart | None:
+    from digests.charts import trend_chart
+
+    metric = comparison.metric
+    history = metric_history(session, metric, month, 13, context.today(), context.review_due_days)
+    return _chart("trend", lambda: (trend_chart(metric, history, comparison, CHART_SOURCE),
+                                    f"{metric.name} trend", f"{metric.slug}-trend.png"))
+
+
+def _reviews_chart(session, context, months: list[Month], as_of: date) -> Chart | None:
+    from digests.charts import reviews_chart
+
+    reviews = reviews_touching(session, months[0].first_day, as_of)
+    rows = [monthly_measures(reviews, m, as_of, context.review_due_days) for m in months]
+    if not any(r.received for r in rows):
+        return None
+    return _chart("reviews", lambda: (reviews_chart(rows, CHART_SOURCE), "Complaint reviews by month",
+                                      "complaint-reviews.png"))
+
+
+def _csp(session, context, as_of: date):
+    """This year's balances, or the latest year with allocations if this one has none yet."""
+    year = Month.of(as_of).financial_year
+    if year.label not in csp_years(session):
+        return None
+    return csp_balances_for(session, year, as_of, context.csp_lag_margin_pp)
+
+
+def _csp_chart(balances) -> Chart | None:
+    from digests.charts import csp_chart
+
+    return _chart("csp", lambda: (csp_chart(balances, CHART_SOURCE), "CSP allocation and spend by area",
+                                  "csp-balances.png"))
+
+
+def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
+    """Monday's digest: what changed, what is red or amber, what is overdue, which CSP areas lag."""
+    db = context.db
+    day = day_text(as_of)
+    with db.session() as session:
+        catalog = read_catalog(session)
+        comparisons = _comparisons(session, catalog, context, as_of, ("office", "reviews", "plan"))
+        if not any(c.period for c in comparisons if c.metric.kind == "office"):
+            return Digest("weekly", period, as_of, Response(title=WEEKLY_TITLE.format(day=day)),
+                          HELD_NO_FIGURES.format(period=period, day=day))
+        start = datetime.combine(as_of - timedelta(days=7), time.min, timezone.utc)
+        loaded = figures_loaded_between(session, start, datetime.combine(as_of, time.min, timezone.utc))
+        changed = _what_changed(session, catalog, context, as_of, loaded)
+        watch = _watch_list(comparisons)
+        overdue = overdue_answer(session, context, as_of)
+        balances = _csp(session, context, as_of)
+        lagging = _lagging(balances)
+        charts = [c for c in (_trend(session, context, c, Month.of(as_of))
+                              for c in comparisons if c.rag == "red" and c.metric.kind == "office") if c][:2]
+        charts.append(_reviews_chart(session, context, [Month.of(as_of).shift(i) for i in (-2, -1, 0)], as_of))
+        if balances is not None:
+            charts.append(_csp_chart(balances))
+    message = Response(
+        title=WEEKLY_TITLE.format(day=day),
+        notes=[f"Figures as of {day}. Ask for more with /kpi, /reviews and /csp."],
+        parts=[changed, watch, replace(overdue, title=f"Complaint reviews: {overdue.title}"), lagging],
+        charts=[c for c in charts if c][:MAX_CHARTS],
+    )
+    return Digest("weekly", period, as_of, message)
+
+
+def _what_changed(session, catalog, context, as_of: date, loaded: list[tuple[str, str]]) -> Response:
+    day = day_text(as_of)
+    if not loaded:
+        return Response(title=CHANGED_TITLE, notes=[NOTHING_LOADED.format(day=day)])
+    slugs = list(dict.fromkeys(slug for slug, _ in loaded))
+    changes = []
+    for slug in slugs:
+        metric = catalog.get(slug)
+        now = metric_comparison(session, metric, Month.of(as_of), context.today(), context.review_due_days, as_of)
+        if now.period is None or not isinstance(now.period, Month):
+            continue
+        before = metric_comparison(session, metric, now.period.shift(-1), context.today(), context.review_due_days)
+        if before.rag != now.rag:
+            changes.append(RAG_CHANGED.format(name=metric.name, before=RAG_WORDS[before.rag], after=RAG_WORDS[now.rag]))
+    names = ", ".join(catalog.get(s).name for s in slugs[:8]) + (" and more" if len(slugs) > 8 else "")
+    return Response(title=CHANGED_TITLE, notes=[LOADED.format(count=len(loaded), day=day, metrics=names),
+                                                *(changes or [NO_RAG_CHANGES])])
+
+
+def _lagging(balances) -> Response:
+    if balances is None:
+        return Response(title=CSP_LAGGING_TITLE, notes=[NO_CSP])
+    rows = [[a.area, format_value("percent", a.percent_spent), format_value("currency", a.remaining)]
+            for a in balances.areas if a.lagging]
+    elapsed = format_value("percent", balances.year_elapsed_percent)
+    return Response(
+        title=CSP_LAGGING_TITLE,
+        facts=[Fact("Year elapsed", elapsed), Fact("Spent overall", format_value("percent", balances.total_percent_spent))],
+        table=Table(["Area", "% spent", "Remaining"], rows) if rows else None,
+        notes=[] if rows else [f"No area lags the year ({elapsed} elapsed)."],
+    )
+
+
+def build_quarterly(context: CommandContext, quarter: Quarter, as_of: date) -> Digest:
+    """After a quarter: its Panel comparison for every office KPI, the Plan RAG counts, reviews and CSP."""
+    db = context.db
+    end = quarter.months[-1]
+    with db.session() as session:
+        catalog = read_catalog(session)
+        office = _comparisons(session, catalog, context, end.last_day, ("office",), end)
+        if not any(c.period == end for c in office):
+            title = QUARTERLY_TITLE.format(quarter=quarter.label, span=quarter.span)
+            return Digest("quarterly", quarter.label, as_of, Response(title=title),
+                          HELD_NO_FIGURES.format(period=quarter.label, day=day_text(end.last_day)))
+        plan = _comparisons(session, catalog, context, end.last_day, ("plan",), end)
+        sections = [s.name for s in catalog.sections if s.kind == "office"]
+        office_parts = [section_answer(name, [c for c in office if c.metric.section == name]) for name in sections]
+        reviews = quarter_answer(session, context, quarter, min(end.last_day, context.today()), [])
+        balances = _csp(session, context, min(end.last_day, context.today()))
+        csp_part = balances_answer(balances, [], context.csp_lag_margin_pp) if balances else \
+            Response(title=CSP_LAGGING_TITLE, notes=[NO_CSP])
+        charts = [_section_chart(session, context, name, [c for c in office if c.metric.section == name], end)
+                  for name in sections]
+        charts.append(_reviews_chart(session, context, quarter.months, min(end.last_day, context.today())))
+        if balances is not None:
+            charts.append(_csp_chart(balances))
+    message = Response(
+        title=QUARTERLY_TITLE.format(quarter=quarter.label, span=quarter.span),
+        notes=[f"Office KPIs compare {quarter.span} with the previous 3 months and the baseline year."],
+        parts=[*office_parts, _plan_counts(plan), reviews, csp_part],
+        charts=[c for c in charts if c][:MAX_CHARTS + 1],
+    )
+    return Digest("quarterly", quarter.label, as_of, message)
+
+
+def _plan_counts(plan: list[PanelComparison]) -> Response:
+    counts = {rag: sum(c.rag == rag for c in plan) for rag in ("green", "amber", "red", "none")}
+    reds = [c.metric.name for c in plan if c.rag == "red"]
+    return Response(
+        title=PLAN_TITLE,
+        facts=[Fact(RAG_WORDS[rag] if rag != "none" else "No RAG yet", str(n)) for rag, n in counts.items()],
+        notes=[f"Red: {', '.join(reds)}."] if reds else [],
+    )
+
+
+def _section_chart(session, context, name: str, comparisons: list[PanelComparison], month: Month) -> Chart | None:
+    from digests.charts import section_chart
+
+    items = [(c.metric, metric_history(session, c.metric, month, 13, context.today(), context.review_due_days), c)
+             for c in comparisons if c.period is not None]
+    if not items:
+        return None
+    slug = name.lower().replace(" ", "-")
+    return _chart("section", lambda: (section_chart(name, items, CHART_SOURCE), f"{name}: last 13 months",
+                                      f"{slug}.png"))
+
+
+
+def digest_builder(context: CommandContext):
+    """The function the delivery code calls to build the digest an occurrence asks for."""
+    from storage.periods import parse_period
+
+    def build(occurrence) -> Digest:
+        if occurrence.kind == "weekly":
+            return build_weekly(context, occurrence.as_of, occurrence.period)
+        return build_quarterly(context, parse_period(occurrence.period), occurrence.as_of)
+
+    return build

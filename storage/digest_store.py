@@ -1,0 +1,212 @@
+"""Digest subscriptions and the delivery ledger: claims that only one process can win, and the run log."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import DigestAttemptRow, DigestDeliveryRow, DigestSubscriptionRow
+
+CLAIMED, POSTED, FAILED, SKIPPED, HELD = "claimed", "posted", "failed", "skipped", "held"
+FINAL_STATES = (POSTED, SKIPPED, HELD)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything here is stored in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def delivery_key(channel_id: str, kind: str, period: str) -> str:
+    """The name a posted digest carries in its Slack message metadata."""
+    return f"{channel_id}:{kind}:{period}"
+
+
+# --- subscriptions --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    channel_id: str
+    kind: str
+    day_of_week: str
+    hour: int
+    minute: int
+    timezone: str
+    created_by: str
+    problem_reported_at: datetime | None
+    created_at: datetime
+
+
+def _subscription(row: DigestSubscriptionRow) -> Subscription:
+    return Subscription(row.id, row.channel_id, row.kind, row.day_of_week, row.hour, row.minute, row.timezone,
+                        row.created_by, aware(row.problem_reported_at), aware(row.updated_at))
+
+
+def subscribe(db: Database, channel_id: str, kind: str, day_of_week: str, hour: int, minute: int, tz: str,
+              user_id: str, now: datetime) -> tuple[Subscription, bool]:
+    """Create or update a channel's subscription; returns it and whether it is new."""
+    with db.session() as session:
+        row = session.scalar(select(DigestSubscriptionRow).where(
+            DigestSubscriptionRow.channel_id == channel_id, DigestSubscriptionRow.kind == kind))
+        created = row is None or not row.active
+        if row is None:
+            row = DigestSubscriptionRow(channel_id=channel_id, kind=kind, created_at=now)
+            session.add(row)
+        row.day_of_week, row.hour, row.minute, row.timezone = day_of_week, hour, minute, tz
+        row.active, row.created_by, row.updated_at, row.problem_reported_at = True, user_id, now, None
+        session.flush()
+        return _subscription(row), created
+
+
+def unsubscribe(db: Database, channel_id: str, kind: str, now: datetime) -> bool:
+    with db.session() as session:
+        result = session.execute(update(DigestSubscriptionRow).where(
+            DigestSubscriptionRow.channel_id == channel_id, DigestSubscriptionRow.kind == kind,
+            DigestSubscriptionRow.active.is_(True)).values(active=False, updated_at=now))
+        return result.rowcount == 1
+
+
+def active_subscriptions(db: Database, kind: str | None = None) -> list[Subscription]:
+    with db.session() as session:
+        query = select(DigestSubscriptionRow).where(DigestSubscriptionRow.active.is_(True))
+        if kind:
+            query = query.where(DigestSubscriptionRow.kind == kind)
+        return [_subscription(r) for r in session.scalars(query.order_by(DigestSubscriptionRow.id))]
+
+
+def mark_problem_reported(db: Database, subscription_id: int, now: datetime) -> bool:
+    """Record that the subscriber was told of a problem; False if someone already told them."""
+    with db.session() as session:
+        result = session.execute(update(DigestSubscriptionRow).where(
+            DigestSubscriptionRow.id == subscription_id, DigestSubscriptionRow.problem_reported_at.is_(None)
+        ).values(problem_reported_at=now))
+        return result.rowcount == 1
+
+
+# --- the ledger -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: int
+    key: str
+    fresh: bool  # False: an earlier attempt may have posted, so look before posting
+    first_claimed_at: datetime
+    attempt_id: int
+
+
+def claim(db: Database, channel_id: str, kind: str, period: str, scheduled_for: datetime, subscription_id: int | None,
+          process: str, triggered_by: str, now: datetime, stale_after: timedelta, max_attempts: int) -> Claim | None:
+    """Claim the delivery of (channel, kind, period); None when it is done or another process holds it."""
+    key = delivery_key(channel_id, kind, period)
+    try:
+        with db.session() as session:
+            row = DigestDeliveryRow(channel_id=channel_id, kind=kind, period=period, subscription_id=subscription_id,
+                                    scheduled_for=scheduled_for, state=CLAIMED, claimed_by=process, claimed_at=now,
+                                    attempts=1, triggered_by=triggered_by)
+            session.add(row)
+            session.flush()
+            attempt = _log_attempt(session, row, now, process, triggered_by)
+            return Claim(row.id, key, True, now, attempt)
+    except IntegrityError:
+        pass  # someone has (or had) this delivery: see whether it can be taken over
+    with db.session() as session:
+        row = session.scalar(select(DigestDeliveryRow).where(
+            DigestDeliveryRow.channel_id == channel_id, DigestDeliveryRow.kind == kind,
+            DigestDeliveryRow.period == period))
+        if row is None or row.state in FINAL_STATES or row.permanent or row.attempts >= max_attempts:
+            return None
+        if row.state == CLAIMED and now - aware(row.claimed_at) < stale_after:
+            return None
+        first_claimed = aware(row.claimed_at)
+        # Compare-and-swap on the attempt count: of several processes taking over, one wins.
+        taken = session.execute(update(DigestDeliveryRow).where(
+            DigestDeliveryRow.id == row.id, DigestDeliveryRow.attempts == row.attempts,
+            DigestDeliveryRow.state == row.state,
+        ).values(state=CLAIMED, claimed_by=process, claimed_at=now, attempts=row.attempts + 1,
+                 triggered_by=triggered_by))
+        if taken.rowcount != 1:
+            return None
+        attempt = _log_attempt(session, row, now, process, triggered_by)
+        return Claim(row.id, key, False, first_claimed, attempt)
+
+
+def _log_attempt(session, row: DigestDeliveryRow, now: datetime, process: str, triggered_by: str) -> int:
+    attempt = DigestAttemptRow(delivery_id=row.id, scheduled_for=row.scheduled_for, started_at=now, state=CLAIMED,
+                               triggered_by=triggered_by, process=process)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def finish(db: Database, claim: Claim, state: str, now: datetime, message_ts: str | None = None,
+           error: str | None = None, permanent: bool = False) -> None:
+    with db.session() as session:
+        session.execute(update(DigestDeliveryRow).where(DigestDeliveryRow.id == claim.delivery_id).values(
+            state=state, finished_at=now, message_ts=message_ts, error=error, permanent=permanent))
+        session.execute(update(DigestAttemptRow).where(DigestAttemptRow.id == claim.attempt_id).values(
+            state=state, finished_at=now, error=error))
+
+
+def record_skipped(db: Database, channel_id: str, kind: str, period: str, scheduled_for: datetime,
+                   subscription_id: int | None, process: str, now: datetime, reason: str) -> bool:
+    """Note a digest missed beyond the grace window, so it is not considered again; False if already noted."""
+    try:
+        with db.session() as session:
+            row = DigestDeliveryRow(channel_id=channel_id, kind=kind, period=period, subscription_id=subscription_id,
+                                    scheduled_for=scheduled_for, state=SKIPPED, claimed_by=process, claimed_at=now,
+                                    finished_at=now, attempts=0, error=reason, triggered_by="catch-up")
+            session.add(row)
+            session.flush()
+            session.add(DigestAttemptRow(delivery_id=row.id, scheduled_for=scheduled_for, started_at=now,
+                                         finished_at=now, state=SKIPPED, error=reason, triggered_by="catch-up",
+                                         process=process))
+        return True
+    except IntegrityError:
+        return False
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    channel_id: str
+    kind: str
+    period: str
+    state: str
+    scheduled_for: datetime
+    finished_at: datetime | None
+    message_ts: str | None
+    error: str | None
+    attempts: int
+
+
+def last_delivery(db: Database, channel_id: str, kind: str) -> DeliveryRecord | None:
+    with db.session() as session:
+        row = session.scalar(select(DigestDeliveryRow).where(
+            DigestDeliveryRow.channel_id == channel_id, DigestDeliveryRow.kind == kind,
+        ).order_by(DigestDeliveryRow.scheduled_for.desc(), DigestDeliveryRow.id.desc()).limit(1))
+        return _record(row) if row else None
+
+
+def deliveries(db: Database, channel_id: str | None = None) -> list[DeliveryRecord]:
+    with db.session() as session:
+        query = select(DigestDeliveryRow).order_by(DigestDeliveryRow.scheduled_for, DigestDeliveryRow.id)
+        if channel_id:
+            query = query.where(DigestDeliveryRow.channel_id == channel_id)
+        return [_record(row) for row in session.scalars(query)]
+
+
+def _record(row: DigestDeliveryRow) -> DeliveryRecord:
+    return DeliveryRecord(row.channel_id, row.kind, row.period, row.state, aware(row.scheduled_for),
+                          aware(row.finished_at), row.message_ts, row.error, row.attempts)
+
+
+def clear_problem(db: Database, subscription_id: int) -> None:
+    """A successful post: a later problem will be reported again."""
+    with db.session() as session:
+        session.execute(update(DigestSubscriptionRow).where(DigestSubscriptionRow.id == subscription_id)
+                        .values(problem_reported_at=None))
+
