@@ -86,7 +86,7 @@ def render_blocks(response: Response, as_objects: bool = False) -> list:
         ]))
     if response.suggestions:
         blocks.append(ActionsBlock(elements=[
-            ButtonElement(text=_clip(s.removeprefix("/kpi ").strip() or s.strip() or "?", MAX_BUTTON_TEXT),
+            ButtonElement(text=_clip(s.split(" ", 1)[-1].strip() or s.strip() or "?", MAX_BUTTON_TEXT),
                           value=s[:2000], action_id=SUGGESTION_ACTION.format(index=i))
             for i, s in enumerate(response.suggestions[:MAX_BUTTONS])
         ]))

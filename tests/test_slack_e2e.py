@@ -152,3 +152,76 @@ def test_oversized_and_unknown_paths(slack):
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(url.replace("/slack/events", "/elsewhere"), timeout=10)
     assert caught.value.code == 404
+
+
+def test_csp_totals_over_slack(slack):
+    url, fake, _ = slack
+    answer = command(url, fake, "")  # warm the connection pool; /kpi help
+    answer = post_signed(url, slash_command_body("/csp", "", response_url=fake.response_url("csp")), SECRET)
+    assert answer.status == 200 and answer.elapsed < 3.0
+    rendered = json.loads(answer.body)["text"]
+    for figure in ("£639,675.00", "£345,775.49", "£293,899.51", "£126,566.47"):
+        assert figure in rendered
+
+
+def test_reviews_overdue_over_slack(slack):
+    url, fake, _ = slack
+    body = slash_command_body("/reviews", "overdue as of 2025-10-27", response_url=fake.response_url("rev"))
+    answer = post_signed(url, body, SECRET)
+    assert answer.status == 200 and answer.elapsed < 3.0
+    text = json.loads(answer.body)["text"]
+    assert "7 complaint reviews overdue on 27 Oct 2025" in text
+    # Oldest first: CR-2025-0058 (due 17 Oct, 10 days overdue) before CR-2025-0064 (due 24 Oct, 3 days overdue).
+    assert text.index("CR-2025-0058") < text.index("CR-2025-0064")
+    assert "17 Oct 2025" in text
+
+
+def test_socket_mode_is_chosen_when_an_app_token_is_set(demo_db, monkeypatch):
+    """No Slack to connect to here: record what the Socket Mode handler is given instead of connecting."""
+    import slack_bolt.adapter.socket_mode as socket_mode
+
+    from bot.slack_app import serve_slack
+
+    started = []
+
+    class RecordingHandler:
+        def __init__(self, app, app_token):
+            started.append((app, app_token))
+
+        def start(self):
+            started.append("started")
+
+    monkeypatch.setattr(socket_mode, "SocketModeHandler", RecordingHandler)
+    with FakeSlack() as fake:
+        settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_app_token="xapp-1-test",
+                            slack_api_url=fake.api_url, _env_file=None)
+        serve_slack(settings, build_registry(settings, demo_db, clock=lambda: PANEL_DAY))
+    assert started[0][1] == "xapp-1-test" and started[-1] == "started"
+
+
+def test_digest_subscribe_checks_the_bot_can_post_there(demo_db):
+    from bot.slack_app import start_digests
+
+    with FakeSlack() as fake:
+        settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=fake.api_url, admin_user_ids="U0ADMIN", _env_file=None)
+        registry = build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
+        app = build_slack_app(settings, registry)
+        scheduler = start_digests(settings, registry, app.client)
+        server = SlackHTTPServer(app, "127.0.0.1", 0)
+        server.start_in_thread()
+        events = f"http://127.0.0.1:{server.port}/slack/events"
+        try:
+            fake.leave_channel("C0NOPE")
+            def ask(text, user):
+                body = slash_command_body("/digest", text, user_id=user, response_url=fake.response_url("d"))
+                return json.loads(post_signed(events, body, SECRET).body)["text"]
+            assert "Only digest admins" in ask("subscribe weekly <#C0NOPE|nope>", "U0SOMEONE")
+            refused = ask("subscribe weekly <#C0NOPE|nope>", "U0ADMIN")
+            assert "I can't post in <#C0NOPE> (not_in_channel)" in refused and "/invite @kpibot" in refused
+            assert "will get the weekly digest every Monday at 08:00" in ask("subscribe weekly <#C0LEAD|lead>", "U0ADMIN")
+            assert "<#C0LEAD>" in ask("list", "U0SOMEONE")
+        finally:
+            scheduler.shutdown()
+            server.shutdown()
+            server.server_close()
