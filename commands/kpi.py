@@ -1,6 +1,7 @@
 """/kpi: a metric's Panel comparison, a section's table, or the list of sections and metrics."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from commands.context import CommandContext
@@ -16,6 +17,7 @@ from storage.repository import metric_comparison, metric_history, read_catalog
 HELP = """/kpi <metric> - the current figure with its Panel comparison (e.g. /kpi calls-under-25s)
 /kpi <metric> definition - the same, with what the metric measures
 /kpi <metric> chart - a chart of the last 13 months with target and baseline
+/kpi <metric> note <quarter> <text> - the observation printed in the Panel snapshot (action for the planned action)
 /kpi <section> - a table of a section's metrics (e.g. /kpi public interaction)
 /kpi or /kpi help - sections and their metrics
 Add `as of 2025-09-30` or `2025-09` to answer for a past date, `public` to post in the channel."""
@@ -31,6 +33,13 @@ MISS = "I don't know a metric or section called {text!r}."
 MISS_HINT = "Closest metrics: {options}. Type /kpi help for the full list."
 NO_MATCH_HINT = "Type /kpi help for the sections and metrics I know."
 NO_CHART = "No chart: there are no figures to draw yet."
+COMMENT_NEEDS_QUARTER = "Say which quarter the {kind} is for, then the text."
+COMMENT_EXAMPLE = "Example: /kpi calls-under-25s note 2025/26 Q2 Performance concern raised with the team."
+COMMENT_EMPTY = "The {kind} has no text."
+COMMENT_TOO_LONG = "That is {length} characters; keep commentary under {limit}."
+COMMENT_SAVED = "{what} saved for {name}, {quarter}"
+COMMENT_WHERE = "It appears in the Panel snapshot for that quarter (/snapshot). A later entry replaces it."
+MAX_COMMENT = 2000
 CHART_MONTHS = 13
 
 
@@ -49,7 +58,15 @@ def _strip_word(text: str, word: str) -> tuple[str, bool]:
     return text, False
 
 
+_COMMENT_RE = re.compile(r"^(?P<metric>.+?)\s+(?P<kind>note|action)\s+(?P<rest>.*)$", re.I | re.S)
+_QUARTER_HEAD_RE = re.compile(r"^(?P<quarter>\d{4}\s*[/-]\s*\d{2}\s+q\d|q\d\s+\d{4}\s*[/-]\s*\d{2})\s*(?P<text>.*)$",
+                              re.I | re.S)
+
+
 def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
+    comment = _COMMENT_RE.match(" ".join(request.text.split()))
+    if comment:
+        return comment_command(request, context, comment["metric"], comment["kind"].lower(), comment["rest"])
     try:
         options = split_options(request.text, request.as_of)
     except OptionError as exc:
@@ -67,10 +84,13 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
             comparison = metric_comparison(session, metric, as_of, context.today(), context.review_due_days,
                                            options.as_of)
             answer = metric_answer(comparison, wants_definition)
+            drawn = None
             if chart and comparison.period is not None:
                 history = metric_history(session, metric, as_of, CHART_MONTHS, context.today(),
                                          context.review_due_days)
-                answer = replace(answer, charts=[_chart(metric, history, comparison)])
+                drawn = _chart(metric, history, comparison)
+            if drawn is not None:
+                answer = replace(answer, charts=[drawn])
             elif chart:
                 answer = replace(answer, notes=[*answer.notes, NO_CHART])
             return _with_public(answer, options.public)
@@ -91,14 +111,48 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
     return error(MISS.format(text=text), NO_MATCH_HINT)
 
 
+def comment_command(request: CommandRequest, context: CommandContext, metric_text: str, kind: str,
+                    rest: str) -> Response:
+    """Store the observation or planned action for a metric and quarter, as the Panel snapshot prints it."""
+    from storage.commentary import add_comment
+    from storage.periods import PeriodError, Quarter, parse_period
+
+    head = _QUARTER_HEAD_RE.match(rest)
+    if not head:
+        return error(COMMENT_NEEDS_QUARTER.format(kind=kind), COMMENT_EXAMPLE)
+    try:
+        quarter = parse_period(head["quarter"])
+    except PeriodError as exc:
+        return error(str(exc), COMMENT_EXAMPLE)
+    if not isinstance(quarter, Quarter):
+        return error(COMMENT_NEEDS_QUARTER.format(kind=kind), COMMENT_EXAMPLE)
+    text = head["text"].strip()
+    if not text:
+        return error(COMMENT_EMPTY.format(kind=kind), COMMENT_EXAMPLE)
+    if len(text) > MAX_COMMENT:
+        return error(COMMENT_TOO_LONG.format(limit=MAX_COMMENT, length=len(text)))
+    with context.db.session() as session:
+        metric = read_catalog(session).match(metric_text)
+        if metric is None:
+            return error(MISS.format(text=metric_text), NO_MATCH_HINT)
+        add_comment(session, metric.slug, quarter.label, "observation" if kind == "note" else "action", text,
+                    request.user_id, context.clock())
+    what = "Observation" if kind == "note" else "Planned action"
+    return Response(title=COMMENT_SAVED.format(what=what, name=metric.name, quarter=quarter.label),
+                    notes=[text, COMMENT_WHERE])
+
+
 def _with_public(response: Response, public: bool) -> Response:
     return replace(response, public=True) if public else response
 
 
-def _chart(metric: MetricDefinition, history, comparison: PanelComparison) -> Chart:
-    from digests.charts import trend_chart  # matplotlib loads only when a chart is asked for
+def _chart(metric: MetricDefinition, history, comparison: PanelComparison) -> Chart | None:
+    from digests.charts import ChartError, trend_chart  # matplotlib loads only when a chart is asked for
 
-    image = trend_chart(metric, history, comparison)
+    try:
+        image = trend_chart(metric, history, comparison)
+    except ChartError:
+        return None
     return Chart(title=f"{metric.name} trend", png=image.png, alt_text=image.alt_text,
                  filename=f"{metric.slug}-{comparison.period.label.replace('/', '-').replace(' ', '-')}.png")
 
