@@ -19,6 +19,7 @@ def configure_logging(settings: Settings) -> None:
 def build_registry(settings: Settings, db: Database, clock=None) -> CommandRegistry:
     context = CommandContext(db=db, review_due_days=settings.review_due_days,
                              csp_lag_margin_pp=settings.csp_lag_margin_pp, timezone=settings.timezone,
+                             classification=settings.classification,
                              admin_user_ids=settings.admins)
     if clock is not None:
         context.clock = clock

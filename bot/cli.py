@@ -254,6 +254,46 @@ def run() -> None:
 DEFAULT_PORT = 3000
 
 
+@app.command()
+def snapshot(
+    quarter: Optional[str] = typer.Argument(None, help='The quarter, e.g. "2025/26 Q2" (default: the last complete one).'),
+    out: list[Path] = typer.Option(..., "--out", help="FILE.docx or FILE.pdf; give --out twice for both."),
+    by: Optional[str] = LOADED_BY,
+) -> None:
+    """Write the Panel paper's performance section for a quarter as Word and/or PDF, and record it."""
+    from bot.app import build_registry
+    from commands.snapshot import last_complete_quarter, produce
+    from storage.periods import PeriodError, Quarter, parse_period
+
+    settings = _settings()
+    formats = []
+    for path in out:
+        suffix = path.suffix.lower().lstrip(".")
+        if suffix not in ("docx", "pdf"):
+            raise Failure(f"--out {path}: the file must end in .docx or .pdf")
+        formats.append(suffix)
+    registry = build_registry(settings, _database(settings))
+    context = registry.context
+    if quarter:
+        try:
+            period = parse_period(quarter)
+        except PeriodError as exc:
+            raise Failure(str(exc)) from None
+        if not isinstance(period, Quarter):
+            raise Failure(f"{quarter!r} is not a quarter; write it like \"2025/26 Q2\"")
+    else:
+        period = last_complete_quarter(context.today())
+    if period.months[-1].last_day >= context.today():
+        raise Failure(f"{period.label} has not ended yet; the last complete quarter is "
+                      f"{last_complete_quarter(context.today()).label}")
+    response = produce(context, period, formats, by or settings.loaded_by)
+    for path, attachment in zip(out, response.files):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(attachment.content)
+        _echo(f"wrote {path} ({len(attachment.content):,} bytes)")
+    _echo(response.notes[0])
+
+
 class DigestKind(str, Enum):
     weekly = "weekly"
     quarterly = "quarterly"

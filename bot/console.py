@@ -32,16 +32,18 @@ def run_console(registry: CommandRegistry, stdin: TextIO = sys.stdin, stdout: Te
         response = registry.run_line(line)
         print(render_text(response), file=stdout)
         for chart in response.charts:
-            print(f"Chart saved to {save_chart(chart)}", file=stdout)
+            print(f"Chart saved to {save_file(chart.filename, chart.png, 'charts')}", file=stdout)
+        for attachment in response.files:
+            print(f"Saved {save_file(attachment.filename, attachment.content, 'snapshots')}", file=stdout)
         print(file=stdout)
         answered += 1
     return answered
 
 
-def save_chart(chart, folder: Path | None = None) -> Path:
-    """Charts have nowhere to show in a terminal: write them to ./charts/ and say where."""
-    folder = folder or Path.cwd() / "charts"
+def save_file(filename: str, content: bytes, folder_name: str) -> Path:
+    """Charts and documents have nowhere to show in a terminal: write them under ./charts or ./snapshots."""
+    folder = Path.cwd() / folder_name
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / chart.filename
-    path.write_bytes(chart.png)
+    path = folder / filename
+    path.write_bytes(content)
     return path

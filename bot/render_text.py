@@ -26,6 +26,8 @@ def render_text(response: Response) -> str:
         lines += [""] + render_table(response.table)
     if response.charts:
         lines += [f"[chart: {chart.title}]" for chart in response.charts]
+    if response.files:
+        lines += [f"[file: {f.filename}]" for f in response.files]
     if response.notes:
         lines += [""] + response.notes if (response.facts or response.table) else response.notes
     for part in response.parts:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
         description="A CSP area lags when its % spent trails the share of the year elapsed by more than this many points.",
     )
     timezone: str = Field("Europe/London", description="Local time zone for dates and schedules.")
+    classification: str = Field("OFFICIAL", min_length=1, max_length=60,
+                                description="Security marking printed in every snapshot's header and footer.")
     loaded_by: str = Field("cli", description="Name recorded as the loader of data imported from the command line.")
     log_level: str = Field("INFO", description="Python logging level.")
 

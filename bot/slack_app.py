@@ -26,7 +26,7 @@ ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for the ack; leave room for the netw
 SETTLE_MARGIN_SECONDS = 5.0
 WORKING = "Working on it: the answer will appear here in a moment."
 STILL_WORKING = "Still working on it: the answer will follow in this channel."
-CANNOT_POST = ("I couldn't post the chart in this channel ({error}). Invite me with `/invite @kpibot`, "
+CANNOT_POST = ("I couldn't post the file in this channel ({error}). Invite me with `/invite @kpibot`, "
                "or ask me in a direct message.")
 DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try again."
 
@@ -128,18 +128,19 @@ class SlackCommands:
         except Exception as exc:  # the response_url may have expired (30 minutes)
             LOGGER.warning("could not answer %s through its response_url: %s", request.command, exc)
         channel = request.user_id if response.charts_to_requester else request.channel_id
-        for chart in response.charts:
+        uploads = [dict(content=c.png, filename=c.filename, title=c.title, alt_txt=c.alt_text) for c in response.charts]
+        uploads += [dict(content=f.content, filename=f.filename, title=f.title) for f in response.files]
+        for upload in uploads:
             try:
                 client.files_upload_v2(
-                    channel=channel, content=chart.png, filename=chart.filename, title=chart.title,
-                    alt_txt=chart.alt_text, initial_comment=f"{chart.title} (asked for by <@{request.user_id}>)",
+                    channel=channel, initial_comment=f"{upload['title']} (asked for by <@{request.user_id}>)", **upload,
                 )
             except SlackApiError as exc:
                 error = exc.response.get("error", "unknown_error")
-                LOGGER.warning("chart upload to %s failed: %s", request.channel_id, error)
+                LOGGER.warning("upload of %s to %s failed: %s", upload["filename"], channel, error)
                 respond(response_type="ephemeral", replace_original=False, text=CANNOT_POST.format(error=error))
             except OSError as exc:  # the upload step itself (urllib) failed after retries
-                LOGGER.warning("chart upload to %s failed: %s", request.channel_id, exc)
+                LOGGER.warning("upload of %s to %s failed: %s", upload["filename"], channel, exc)
                 respond(response_type="ephemeral", replace_original=False,
                         text=DELIVERY_FAILED.format(error=type(exc).__name__))
 

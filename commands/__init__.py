@@ -1,5 +1,5 @@
 """Slash commands: one module per command, each parsing text, querying storage and building a Response."""
-from commands import csp, digest, kpi, reviews
+from commands import csp, digest, kpi, reviews, snapshot
 from commands.registry import CommandRegistry
 
 
@@ -9,3 +9,4 @@ def register(registry: CommandRegistry) -> None:
     reviews.register(registry)
     csp.register(registry)
     digest.register(registry)
+    snapshot.register(registry)

@@ -22,6 +22,7 @@ class CommandContext:
     csp_lag_margin_pp: float = 25.0
     clock: Callable[[], datetime] = field(default=_utcnow)
     timezone: str = "Europe/London"
+    classification: str = "OFFICIAL"
     admin_user_ids: frozenset[str] = frozenset()
     # Set by the Slack adapter: can the bot post in this channel? (ok, Slack's reason if not)
     can_post: Callable[[str], tuple[bool, str]] | None = None

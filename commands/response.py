@@ -28,6 +28,15 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class FileAttachment:
+    """A document to hand over with the answer (a Word or PDF snapshot)."""
+
+    filename: str
+    content: bytes
+    title: str
+
+
+@dataclass(frozen=True)
 class Response:
     title: str
     facts: list[Fact] = field(default_factory=list)
@@ -42,6 +51,7 @@ class Response:
     parts: list["Response"] = field(default_factory=list)
     # Charts go to the person who asked (a preview), not to the channel.
     charts_to_requester: bool = False
+    files: list[FileAttachment] = field(default_factory=list)
 
 
 def error(message: str, *hints: str) -> Response:

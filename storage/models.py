@@ -222,3 +222,34 @@ class DigestAttemptRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     triggered_by: Mapped[str] = mapped_column(String(120))
     process: Mapped[str] = mapped_column(String(120))
+
+
+class CommentaryRow(Base):
+    """An analyst's observation or planned action on a metric for a quarter; later entries supersede earlier ones."""
+
+    __tablename__ = "commentary"
+    __table_args__ = (Index("ix_commentary_metric_quarter", "metric_id", "quarter", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    quarter: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12))  # observation | action
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SnapshotRow(Base):
+    """A produced Panel snapshot: who asked, when, and the figures it printed (kept whole, and their SHA-256)."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_quarter", "quarter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(12))
+    requested_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data_as_of: Mapped[date] = mapped_column(Date)
+    formats: Mapped[str] = mapped_column(String(20))
+    figures_sha256: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[str] = mapped_column(Text)

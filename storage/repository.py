@@ -239,3 +239,20 @@ def figures_loaded_between(session: Session, start: datetime, end: datetime) -> 
              .where(ObservationRow.loaded_at >= start, ObservationRow.loaded_at < end)
              .order_by(MetricRow.position, ObservationRow.period_start))
     return [(slug, period) for slug, period in session.execute(query)]
+
+
+def aware_utc(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; the database holds UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def quarter_notes(session: Session, slug: str, quarter_months: list[Month]) -> list[str]:
+    """Notes loaded with a metric's figures in a quarter's months (the import's `note` column)."""
+    labels = [m.label for m in quarter_months]
+    query = (select(ObservationRow.period, ObservationRow.note)
+             .join(MetricRow, MetricRow.id == ObservationRow.metric_id)
+             .where(MetricRow.slug == slug, ObservationRow.period.in_(labels), ObservationRow.note.is_not(None))
+             .order_by(ObservationRow.period_start))
+    return [f"{period}: {note}" for period, note in session.execute(query) if note]
