@@ -64,7 +64,8 @@ def _current(c: PanelComparison) -> str:
 
 def _watch_list(comparisons: list[PanelComparison]) -> Response:
     flagged = [c for c in comparisons if c.rag in ("red", "amber")]
-    flagged.sort(key=lambda c: (c.rag != "red", c.metric.section, c.metric.name))
+    kind_order = {"office": 0, "reviews": 1, "plan": 2}
+    flagged.sort(key=lambda c: (c.rag != "red", kind_order.get(c.metric.kind, 3), c.metric.section, c.metric.name))
     rows = [[c.metric.name, _current(c),
              c.metric.expectation or (format_value(c.metric.unit, c.target) if c.target is not None
                                       else f"baseline {format_value(c.metric.unit, c.baseline)}"),
@@ -104,6 +105,15 @@ def _reviews_chart(session, context, months: list[Month], as_of: date) -> Chart 
                                       "complaint-reviews.png"))
 
 
+def _recent_review_months(session, as_of: date) -> list[Month]:
+    """The last three complete months, and this month too once it has cases."""
+    this_month = Month.of(as_of)
+    months = [this_month.shift(i) for i in (-3, -2, -1)]
+    if any(r.received >= this_month.first_day for r in reviews_touching(session, this_month.first_day, as_of)):
+        months.append(this_month)
+    return months
+
+
 def _csp(session, context, as_of: date):
     """This year's balances, or the latest year with allocations if this one has none yet."""
     year = Month.of(as_of).financial_year
@@ -138,7 +148,7 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
         lagging = _lagging(balances)
         charts = [c for c in (_trend(session, context, c, Month.of(as_of))
                               for c in comparisons if c.rag == "red" and c.metric.kind == "office") if c][:2]
-        charts.append(_reviews_chart(session, context, [Month.of(as_of).shift(i) for i in (-2, -1, 0)], as_of))
+        charts.append(_reviews_chart(session, context, _recent_review_months(session, as_of), as_of))
         if balances is not None:
             charts.append(_csp_chart(balances))
     message = Response(
