@@ -408,8 +408,7 @@ def _safe_url(url: str) -> str:
 def main() -> None:
     """Entry point: known problems print one line to stderr and exit 1; nothing prints a stack trace."""
     from storage.catalog import CatalogError
-    from storage.db import DatabaseError
-    from storage.bootstrap import NotEmptyError
+    from storage.db import DatabaseError, NotEmptyError
     from storage.importers.common import ImportRejected
     from storage.periods import PeriodError
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.catalog import builtin_catalog
-from storage.db import Database, upgrade
+from storage.db import Database, NotEmptyError, upgrade  # noqa: F401 - NotEmptyError is raised here
 from storage.importers.common import ImportResult
 from storage.importers.csp import import_csp_allocations, import_csp_spend
 from storage.importers.observations import import_observations
@@ -15,10 +15,6 @@ from storage.repository import has_any_data, read_catalog, sync_catalog
 
 LOGGER = logging.getLogger(__name__)
 DEMO_DIR = Path(__file__).with_name("demo")
-
-
-class NotEmptyError(RuntimeError):
-    """The demo dataset only goes into a database that holds no figures yet."""
 
 
 def initialise(db: Database, now: datetime) -> tuple[str, int, int]:
