@@ -13,7 +13,8 @@ from storage.db import Database
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Migration chatter is noise on every start; warnings still show.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    for chatty in ("alembic", "fontTools", "matplotlib", "PIL"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def build_registry(settings: Settings, db: Database, clock=None) -> CommandRegistry:

@@ -28,7 +28,7 @@ TITLE = "OPCC performance snapshot"
 SUBTITLE = "{quarter} ({span})"
 PRODUCED = "Produced {when}"
 DATA_AS_OF = "Data as of {day}"
-FINGERPRINT = "Figures fingerprint (SHA-256): {digest}"
+FINGERPRINT = "Figures fingerprint (SHA-256):"
 OFFICE_INTRO = ("Each office KPI compares the last 3 months ({span}) with the previous 3 months and with the "
                 "{baseline} baseline. Differences in percentages are percentage points (pp).")
 PLAN_INTRO = ("Headline metrics of the Police and Crime Plan, with the target or expectation that sets their RAG "
@@ -131,7 +131,7 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
         figures["plan"] = {c.metric.slug: c.as_json() for c in plan}
         blocks.append(TableBlock(["#", "Delivery strategy", "Metric", "Target/expectation", "Baseline 2024/25",
                                   "Latest", "Direction", "RAG"], rows, caption="Headline metrics",
-                                 widths=(0.5, 1.9, 3.4, 1.6, 1.2, 1.0, 0.9, 0.9), rag_cells=rag_cells))
+                                 widths=(0.5, 1.7, 3.0, 1.5, 1.3, 1.1, 1.0, 1.3), rag_cells=rag_cells))
         blocks.append(PageBreak())
 
         # Complaint reviews.
@@ -201,7 +201,7 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
         classification=classification,
         blocks=blocks,
         cover_lines=[PRODUCED.format(when=f"{_day(local.date())} {local:%H:%M}"), DATA_AS_OF.format(day=_day(as_of)),
-                     FINGERPRINT.format(digest=digest)],
+                     FINGERPRINT, digest],
     )
     return Snapshot(document, figures, digest, as_of)
 

@@ -11,8 +11,8 @@ def _round(value: float, places: int) -> Decimal:
 
 
 def _one_decimal(value: float) -> str:
-    """One decimal place, a trailing .0 dropped, -0 shown as 0."""
-    text = f"{_round(value, 1):f}"
+    """One decimal place with thousands separators, a trailing .0 dropped, -0 shown as 0."""
+    text = f"{_round(value, 1):,.1f}"
     if text.endswith(".0"):
         text = text[:-2]
     return "0" if text in {"-0", "-0.0"} else text
