@@ -225,3 +225,23 @@ def test_digest_subscribe_checks_the_bot_can_post_there(demo_db):
             scheduler.shutdown()
             server.shutdown()
             server.server_close()
+
+
+def test_snapshot_is_acknowledged_then_uploaded(slack):
+    url, fake, _ = slack
+    body = slash_command_body("/snapshot", "2025/26 Q2", channel_id="C0GOV", response_url=fake.response_url("snap"))
+    answer = post_signed(url, body, SECRET)
+    assert answer.status == 200 and answer.elapsed < 3.0
+    assert json.loads(answer.body)["text"] == WORKING
+    def shared():
+        done = [u for u in fake.uploads() if u.get("channel") == "C0GOV" and u.get("bytes")]
+        return done if len(done) == 2 else None
+
+    uploads = fake.wait_for(shared, timeout=120)
+    names = sorted(u["filename"] for u in uploads)
+    assert names == ["opcc-performance-snapshot-2025-26-Q2.docx", "opcc-performance-snapshot-2025-26-Q2.pdf"]
+    by_name = {u["filename"]: u["bytes"] for u in uploads}
+    assert by_name[names[0]][:2] == b"PK" and by_name[names[1]][:5] == b"%PDF-"
+    history = json.loads(post_signed(url, slash_command_body("/snapshot", "history",
+                                                             response_url=fake.response_url("h")), SECRET).body)
+    assert "2025/26 Q2" in history["text"] and "U0USER" in history["text"]
