@@ -75,9 +75,19 @@ def load_demo_command() -> None:
 
 
 def _import(kind: str, path: Path, loaded_by: Optional[str]) -> None:
+    from storage.importers.common import ImportRejected
+
     settings = _settings()
     db = _database(settings)
     who = loaded_by or settings.loaded_by
+    try:
+        _load(db, kind, path, who)
+    except ImportRejected as exc:
+        _audit(db, who, f"import {kind}", f"{path.name}: {len(exc.problems)} problem(s); nothing written", "rejected")
+        raise
+
+
+def _load(db, kind: str, path: Path, who: str) -> None:
     now = _now()
     with db.session() as session:
         if kind == "observations":
@@ -97,7 +107,14 @@ def _import(kind: str, path: Path, loaded_by: Optional[str]) -> None:
             from storage.importers.csp import import_csp_spend
 
             result = import_csp_spend(session, path, who, now)
+    _audit(db, who, f"import {kind}", result.summary(), "ok")
     _echo(result.summary())
+
+
+def _audit(db, who: str, action: str, detail: str, outcome: str) -> None:
+    from storage.audit import record
+
+    record(db, _now(), who, "cli", action, detail, outcome)
 
 
 LOADED_BY = typer.Option(None, "--by", help="Name recorded as the loader (default: KPIBOT_LOADED_BY).")
@@ -142,6 +159,26 @@ def import_catalog_command(file: Path) -> None:
     new_sections = [s.name for s in user_catalog.sections if s.name not in known_sections]
     extra = f"; new sections: {', '.join(new_sections)}" if new_sections else ""
     _echo(f"Catalog from {file.name}: {added} metrics added, {updated} updated{extra}.")
+
+
+@app.command()
+def audit(since: Optional[str] = typer.Option(None, "--since", help="Only entries on or after this date (YYYY-MM-DD).")) -> None:
+    """Print the audit log: every command and data change, who, where, what, when and how it ended."""
+    from bot.render_text import render_table
+    from commands.response import Table
+    from storage.audit import entries
+    from storage.periods import PeriodError, parse_date
+
+    try:
+        start = datetime.combine(parse_date(since), datetime.min.time(), timezone.utc) if since else None
+    except PeriodError as exc:
+        raise Failure(f"--since: {exc}") from None
+    rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.place, e.action, e.outcome, e.detail[:80]]
+            for e in entries(_database(_settings()), start)]
+    if not rows:
+        _echo("No audit entries" + (f" since {since}." if since else "."))
+        return
+    _echo("\n".join(render_table(Table(["When (UTC)", "Who", "Where", "What", "Outcome", "Detail"], rows))))
 
 
 @app.command()

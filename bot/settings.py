@@ -30,9 +30,15 @@ class Settings(BaseSettings):
                                 description="Security marking printed in every snapshot's header and footer.")
     loaded_by: str = Field("cli", description="Name recorded as the loader of data imported from the command line.")
     log_level: str = Field("INFO", description="Python logging level.")
+    log_json: bool = Field(False, description="One JSON object per log line (for log shippers).")
 
     admin_user_ids: str = Field(
         "", description="Comma-separated Slack user IDs who may change digest subscriptions (e.g. U012AB3CD,U045EF6GH).")
+    editor_user_ids: str = Field("", description="Slack user IDs who may load data and write commentary.")
+    editor_group_ids: str = Field("", description="Slack user group IDs (S...) whose members are editors.")
+    admin_group_ids: str = Field("", description="Slack user group IDs whose members are admins.")
+    sensitive_channel_ids: str = Field(
+        "", description="Channel IDs where complaint case lists and snapshots may be shown (besides editors' DMs).")
     digest_grace_hours: float = Field(24.0, gt=0, le=24 * 14,
                                       description="A digest missed by up to this long (bot down) is still posted.")
     digest_stale_claim_minutes: float = Field(10.0, gt=0, description="A delivery claim older than this is taken over.")
@@ -71,22 +77,47 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return value.upper()
 
-    @field_validator("admin_user_ids")
+    @field_validator("admin_user_ids", "editor_user_ids")
     @classmethod
     def _user_ids(cls, value: str) -> str:
-        ids = [part.strip() for part in value.split(",") if part.strip()]
-        bad = [i for i in ids if not i.isalnum() or not i[0] in "UW"]
-        if bad:
-            raise ValueError(f"{', '.join(bad)} is not a Slack user ID (they look like U012AB3CD)")
-        return ",".join(ids)
+        return _id_list(value, "UW", "a Slack user ID (they look like U012AB3CD)")
+
+    @field_validator("admin_group_ids", "editor_group_ids")
+    @classmethod
+    def _group_ids(cls, value: str) -> str:
+        return _id_list(value, "S", "a Slack user group ID (they look like S0614TZR7)")
+
+    @field_validator("sensitive_channel_ids")
+    @classmethod
+    def _channel_ids(cls, value: str) -> str:
+        return _id_list(value, "CGD", "a Slack channel ID (they look like C012AB3CD)")
 
     @property
     def admins(self) -> frozenset[str]:
-        return frozenset(i for i in self.admin_user_ids.split(",") if i)
+        return _ids(self.admin_user_ids)
+
+    def access_policy(self):
+        from commands.access import AccessPolicy
+
+        return AccessPolicy(editor_users=_ids(self.editor_user_ids), admin_users=_ids(self.admin_user_ids),
+                            editor_groups=_ids(self.editor_group_ids), admin_groups=_ids(self.admin_group_ids),
+                            sensitive_channels=_ids(self.sensitive_channel_ids))
 
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
+
+
+def _ids(value: str) -> frozenset[str]:
+    return frozenset(part for part in value.split(",") if part)
+
+
+def _id_list(value: str, prefixes: str, what: str) -> str:
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    bad = [i for i in ids if not i.isalnum() or i[0] not in prefixes]
+    if bad:
+        raise ValueError(f"{', '.join(bad)} is not {what}")
+    return ",".join(ids)
 
 
 _ENV_NAMES = {

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Callable
 
+from commands.access import AccessPolicy
 from storage.db import Database
 
 
@@ -24,6 +25,7 @@ class CommandContext:
     timezone: str = "Europe/London"
     classification: str = "OFFICIAL"
     admin_user_ids: frozenset[str] = frozenset()
+    access: AccessPolicy = field(default_factory=AccessPolicy)
     # Set by the Slack adapter: can the bot post in this channel? (ok, Slack's reason if not)
     can_post: Callable[[str], tuple[bool, str]] | None = None
     # Set by the scheduler: subscriptions changed, rebuild the jobs now.

@@ -44,7 +44,8 @@ CHART_MONTHS = 13
 
 
 def register(registry: CommandRegistry) -> None:
-    registry.add("/kpi", kpi_command, HELP, is_slow=wants_chart)
+    registry.add("/kpi", kpi_command, HELP, is_slow=wants_chart,
+                 needs=lambda text: "editor" if _COMMENT_RE.match(" ".join(text.split())) else "viewer")
 
 
 def wants_chart(text: str) -> bool:

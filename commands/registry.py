@@ -11,6 +11,8 @@ from commands.response import Response, error
 
 LOGGER = logging.getLogger(__name__)
 
+DATA_UNAVAILABLE = "The data is temporarily unavailable: I can't reach the database just now."
+DATA_UNAVAILABLE_HINT = "Try again in a minute; nothing you asked for was changed."
 INTERNAL_ERROR = "Sorry, that went wrong on my side and has been logged."
 INTERNAL_ERROR_HINT = "Try again in a minute; if it keeps happening, tell the performance team."
 
@@ -22,6 +24,8 @@ class CommandRequest:
     user_id: str = "console"
     channel_id: str = "console"
     as_of: date | None = None
+    is_guest: bool = False
+    groups: frozenset[str] = frozenset()
 
 
 Handler = Callable[[CommandRequest, CommandContext], Response]
@@ -33,29 +37,66 @@ class CommandRegistry:
     handlers: dict[str, Handler] = field(default_factory=dict)
     help_texts: dict[str, str] = field(default_factory=dict)
     slow_checks: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    role_checks: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    sensitive_checks: dict[str, Callable[[str], bool]] = field(default_factory=dict)
 
     def add(self, command: str, handler: Handler, help_text: str,
-            is_slow: Callable[[str], bool] | None = None) -> None:
-        """Register a handler; `is_slow(text)` says whether an answer will take too long to give in the ack."""
+            is_slow: Callable[[str], bool] | None = None, needs: Callable[[str], str] | None = None,
+            sensitive: Callable[[str], bool] | None = None) -> None:
+        """Register a handler. `is_slow(text)`: too slow to answer in the ack; `needs(text)`: the role a
+        request needs (viewer, editor, admin); `sensitive(text)`: it lists case details."""
         if command in self.handlers:
             raise ValueError(f"{command} is registered twice")
         self.handlers[command] = handler
         self.help_texts[command] = help_text
         if is_slow is not None:
             self.slow_checks[command] = is_slow
+        if needs is not None:
+            self.role_checks[command] = needs
+        if sensitive is not None:
+            self.sensitive_checks[command] = sensitive
+
+    def _refusal(self, request: CommandRequest) -> tuple[str, str] | None:
+        """The one place access is decided, for every command."""
+        from commands.access import Identity
+
+        needs = self.role_checks.get(request.command, lambda text: "viewer")(request.text)
+        sensitive = self.sensitive_checks.get(request.command, lambda text: False)(request.text)
+        identity = Identity(request.user_id, request.is_guest, request.groups)
+        return self.context.access.refusal(identity, request.channel_id, needs, sensitive)
 
     def is_slow(self, command: str, text: str) -> bool:
         check = self.slow_checks.get(command)
         return bool(check and check(text))
 
     def dispatch(self, request: CommandRequest) -> Response:
-        """Run a command; anything unexpected becomes a short apology, never a stack trace."""
+        """Run a command and audit it; anything unexpected becomes a short apology, never a stack trace."""
+        response = self._answer(request)
+        from storage.audit import record
+
+        outcome = "unavailable" if response.title == DATA_UNAVAILABLE else ("refused" if response.is_error else "ok")
+        record(self.context.db, self.context.clock(), request.user_id, request.channel_id, request.command,
+               request.text, outcome)
+        return response
+
+    def _answer(self, request: CommandRequest) -> Response:
         handler = self.handlers.get(request.command)
         if handler is None:
             known = ", ".join(sorted(self.handlers))
             return error(f"I don't know the command {request.command}.", f"Commands I answer: {known}.")
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return error(*refusal)
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
         try:
             return handler(request, self.context)
+        except (OperationalError, DBAPIError) as exc:
+            if not _unreachable(exc):
+                LOGGER.exception("command %s failed", request.command)
+                return error(INTERNAL_ERROR, INTERNAL_ERROR_HINT)
+            LOGGER.warning("command %s: database unreachable (%s)", request.command, type(exc.orig).__name__)
+            return error(DATA_UNAVAILABLE, DATA_UNAVAILABLE_HINT)
         except Exception:
             LOGGER.exception("command %s failed", request.command)
             return error(INTERNAL_ERROR, INTERNAL_ERROR_HINT)
@@ -69,3 +110,12 @@ class CommandRegistry:
             return error(f"{stripped!r} is not a command.", f"Start with a slash command: {known}. Try /kpi help.")
         command, _, text = stripped.partition(" ")
         return self.dispatch(CommandRequest(command.lower(), text.strip(), user_id, channel_id, as_of))
+
+
+def _unreachable(exc) -> bool:
+    """A lost or refused connection (the database is down), as opposed to a bug in a query."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(sign in text for sign in ("connection", "could not connect", "server closed", "timeout",
+                                          "terminating", "unable to open database", "database is locked"))

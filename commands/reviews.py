@@ -65,7 +65,8 @@ _STRAY_AS_OF = re.compile(r"\bas\s+of\b", re.I)
 
 
 def register(registry: CommandRegistry) -> None:
-    registry.add("/reviews", reviews_command, HELP)
+    # Lists of cases (by reference) are sensitive; monthly counts are not.
+    registry.add("/reviews", reviews_command, HELP, sensitive=lambda text: "overdue" in text.lower())
 
 
 def day_text(day: date) -> str:

@@ -22,7 +22,8 @@ NO_HISTORY = "No snapshots have been produced yet."
 
 def register(registry: CommandRegistry) -> None:
     registry.add("/snapshot", snapshot_command, HELP,
-                 is_slow=lambda text: text.strip().lower() not in ("history", "help"))
+                 is_slow=lambda text: text.strip().lower() not in ("history", "help"),
+                 sensitive=lambda text: text.strip().lower() not in ("help", "?", "history"))
 
 
 def last_complete_quarter(today) -> Quarter:

@@ -253,3 +253,18 @@ class SnapshotRow(Base):
     formats: Mapped[str] = mapped_column(String(20))
     figures_sha256: Mapped[str] = mapped_column(String(64))
     figures: Mapped[str] = mapped_column(Text)
+
+
+class AuditRow(Base):
+    """Who did what, where and when, and how it ended: every command and every change to the data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    place: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))

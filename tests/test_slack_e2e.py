@@ -26,7 +26,7 @@ def slack(demo_db):
     """A running app: (events URL, fake Slack, registry)."""
     with FakeSlack() as fake:
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                            slack_api_url=fake.api_url, _env_file=None)
+                            slack_api_url=fake.api_url, sensitive_channel_ids="C0GOV", _env_file=None)
         registry = build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
         app = build_slack_app(settings, registry)
         server = SlackHTTPServer(app, "127.0.0.1", 0)
@@ -166,7 +166,8 @@ def test_csp_totals_over_slack(slack):
 
 def test_reviews_overdue_over_slack(slack):
     url, fake, _ = slack
-    body = slash_command_body("/reviews", "overdue as of 2025-10-27", response_url=fake.response_url("rev"))
+    body = slash_command_body("/reviews", "overdue as of 2025-10-27", channel_id="C0GOV",
+                              response_url=fake.response_url("rev"))
     answer = post_signed(url, body, SECRET)
     assert answer.status == 200 and answer.elapsed < 3.0
     text = json.loads(answer.body)["text"]
@@ -216,7 +217,7 @@ def test_digest_subscribe_checks_the_bot_can_post_there(demo_db):
             def ask(text, user):
                 body = slash_command_body("/digest", text, user_id=user, response_url=fake.response_url("d"))
                 return json.loads(post_signed(events, body, SECRET).body)["text"]
-            assert "Only digest admins" in ask("subscribe weekly <#C0NOPE|nope>", "U0SOMEONE")
+            assert "That needs the admin role" in ask("subscribe weekly <#C0NOPE|nope>", "U0SOMEONE")
             refused = ask("subscribe weekly <#C0NOPE|nope>", "U0ADMIN")
             assert "I can't post in <#C0NOPE> (not_in_channel)" in refused and "/invite @kpibot" in refused
             assert "will get the weekly digest every Monday at 08:00" in ask("subscribe weekly <#C0LEAD|lead>", "U0ADMIN")
@@ -245,3 +246,11 @@ def test_snapshot_is_acknowledged_then_uploaded(slack):
     history = json.loads(post_signed(url, slash_command_body("/snapshot", "history",
                                                              response_url=fake.response_url("h")), SECRET).body)
     assert "2025/26 Q2" in history["text"] and "U0USER" in history["text"]
+
+
+def test_case_lists_are_refused_outside_allowed_channels(slack):
+    url, fake, _ = slack
+    body = slash_command_body("/reviews", "overdue", channel_id="C0GENERAL", response_url=fake.response_url("x"))
+    text = json.loads(post_signed(url, body, SECRET).body)["text"]
+    assert "I don't answer that here" in text and "<#C0GOV>" in text
+    assert "CR-2025" not in text

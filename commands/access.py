@@ -1,0 +1,62 @@
+"""Who may do what: roles from settings (by Slack user ID or user group), guests refused, sensitive answers kept to
+allowed channels. Every command passes through `check` before its handler runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("viewer", "editor", "admin")
+CONSOLE = "console"
+
+GUEST_REFUSED = "Sorry, kpibot is not available to guest accounts."
+GUEST_HINT = "Ask a member of the performance team for the figures you need."
+NEEDS_ROLE = "That needs the {role} role, which you don't have."
+NEEDS_ROLE_HINT = "Ask a kpibot admin to add you ({setting})."
+SENSITIVE_HERE = "I don't answer that here: it is kept to the channels allowed to see review cases and Panel papers."
+SENSITIVE_HINT = "Ask in {channels}, or in a direct message with me if you are an editor or admin."
+NO_CHANNELS = "an allowed channel (none is set up yet: KPIBOT_SENSITIVE_CHANNEL_IDS)"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What Slack says about the person asking; None fields mean 'not known' (e.g. the console)."""
+
+    user_id: str
+    is_guest: bool = False
+    groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    editor_users: frozenset[str] = frozenset()
+    admin_users: frozenset[str] = frozenset()
+    editor_groups: frozenset[str] = frozenset()
+    admin_groups: frozenset[str] = frozenset()
+    sensitive_channels: frozenset[str] = field(default_factory=frozenset)
+
+    def role_of(self, identity: Identity) -> str:
+        if identity.user_id == CONSOLE:
+            return "admin"  # whoever runs the console already has the database
+        if identity.user_id in self.admin_users or identity.groups & self.admin_groups:
+            return "admin"
+        if identity.user_id in self.editor_users or identity.groups & self.editor_groups:
+            return "editor"
+        return "viewer"
+
+    def refusal(self, identity: Identity, channel_id: str, needs: str, sensitive: bool) -> tuple[str, str] | None:
+        """(message, hint) when the request must be refused, else None."""
+        if identity.is_guest:
+            return GUEST_REFUSED, GUEST_HINT
+        role = self.role_of(identity)
+        if ROLES.index(role) < ROLES.index(needs):
+            setting = "KPIBOT_ADMIN_USER_IDS" if needs == "admin" else "KPIBOT_EDITOR_USER_IDS"
+            return NEEDS_ROLE.format(role=needs), NEEDS_ROLE_HINT.format(setting=setting)
+        if sensitive and not self._may_see_cases(identity, channel_id, role):
+            channels = ", ".join(f"<#{c}>" for c in sorted(self.sensitive_channels)) or NO_CHANNELS
+            return SENSITIVE_HERE, SENSITIVE_HINT.format(channels=channels)
+        return None
+
+    def _may_see_cases(self, identity: Identity, channel_id: str, role: str) -> bool:
+        if identity.user_id == CONSOLE or channel_id in self.sensitive_channels:
+            return True
+        is_direct_message = channel_id.startswith("D")
+        return is_direct_message and role in ("editor", "admin")

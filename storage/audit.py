@@ -1,0 +1,51 @@
+"""The audit log: every command and data change, written so that no secret can reach it."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import AuditRow
+from storage.repository import aware_utc
+
+LOGGER = logging.getLogger(__name__)
+MAX_DETAIL = 500
+# Slack tokens and anything that looks like a credential are masked before they are stored.
+_SECRET_RE = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:(?:secret|password|token)=\S+)")
+
+
+def _scrub(text: str) -> str:
+    return _SECRET_RE.sub("[redacted]", text)[:MAX_DETAIL]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    place: str
+    action: str
+    detail: str
+    outcome: str
+
+
+def record(db: Database, at: datetime, actor: str, place: str, action: str, detail: str, outcome: str) -> None:
+    """Write one entry. A failure to audit is logged, never allowed to break the answer itself."""
+    try:
+        with db.session() as session:
+            session.add(AuditRow(at=at, actor=actor[:120], place=place[:120], action=action[:60],
+                                 detail=_scrub(detail), outcome=outcome[:20]))
+    except Exception as exc:  # the database may be the thing that is down
+        LOGGER.warning("could not write the audit log (%s): %s %s", type(exc).__name__, action, outcome)
+
+
+def entries(db: Database, since: datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
+    with db.session() as session:
+        query = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
+        if since is not None:
+            query = query.where(AuditRow.at >= since)
+        return [AuditEntry(aware_utc(r.at), r.actor, r.place, r.action, r.detail, r.outcome)
+                for r in session.scalars(query.limit(limit))]
