@@ -47,12 +47,15 @@ def web_client(settings: Settings) -> WebClient:
     ])
 
 
-def _request(body: dict) -> CommandRequest:
+def _request(body: dict, identities=None) -> CommandRequest:
+    user_id = str(body.get("user_id", ""))
     return CommandRequest(
         command=str(body.get("command", "")).lower(),
         text=str(body.get("text", "")),
-        user_id=str(body.get("user_id", "")),
+        user_id=user_id,
         channel_id=str(body.get("channel_id", "")),
+        is_guest=identities.is_guest(user_id) if identities else False,
+        groups=identities.groups_of(user_id) if identities else frozenset(),
     )
 
 
@@ -73,8 +76,9 @@ class SlackCommands:
     delivers only what the ack could not.
     """
 
-    def __init__(self, registry: CommandRegistry, ack_budget: float = ACK_BUDGET_SECONDS):
+    def __init__(self, registry: CommandRegistry, ack_budget: float = ACK_BUDGET_SECONDS, identities=None):
         self.registry = registry
+        self.identities = identities
         self.ack_budget = ack_budget
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kpibot-command")
         self._answers: dict[str, _Answer] = {}
@@ -86,12 +90,15 @@ class SlackCommands:
         for index in range(5):
             app.action(SUGGESTION_ACTION.format(index=index))(self.suggestion_clicked)
 
+    def _dispatch(self, body: dict):
+        return self.registry.dispatch(_request(body, self.identities))
+
     def acknowledge(self, ack: Callable, body: dict) -> None:
         request = _request(body)
         if self.registry.is_slow(request.command, request.text):
             ack(response_type="ephemeral", text=WORKING)
             return
-        answer = _Answer(self._executor.submit(self.registry.dispatch, request))
+        answer = _Answer(self._executor.submit(self._dispatch, body))
         with self._changed:
             self._answers[_key(body)] = answer
             self._changed.notify_all()
@@ -109,7 +116,7 @@ class SlackCommands:
         """Runs alongside the ack (a lazy listener): slow answers and answers that missed the ack budget."""
         request = _request(body)
         if self.registry.is_slow(request.command, request.text):
-            self._send(self.registry.dispatch(request), request, respond, client)
+            self._send(self._dispatch(body), request, respond, client)
             return
         key = _key(body)
         with self._changed:
@@ -148,8 +155,12 @@ class SlackCommands:
         ack()
         action = (body.get("actions") or [{}])[0]
         text = str(action.get("value", ""))
-        response = self.registry.run_line(text, user_id=body.get("user", {}).get("id", ""),
-                                          channel_id=(body.get("channel") or {}).get("id", ""))
+        user_id = (body.get("user") or {}).get("id", "")
+        identities = self.identities
+        response = self.registry.run_line(
+            text, user_id=user_id, channel_id=(body.get("channel") or {}).get("id", ""),
+            is_guest=identities.is_guest(user_id) if identities else False,
+            groups=identities.groups_of(user_id) if identities else frozenset())
         respond(**render_message(response), replace_original=True)
 
 
@@ -172,7 +183,11 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
         )
     except BoltError as exc:
         raise SlackStartError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
-    SlackCommands(registry).register(app)
+    from bot.slack_identity import SlackIdentities
+
+    policy = registry.context.access
+    SlackCommands(registry, identities=SlackIdentities(app.client, policy.editor_groups | policy.admin_groups)
+                  ).register(app)
     return app
 
 

@@ -102,14 +102,16 @@ class CommandRegistry:
             return error(INTERNAL_ERROR, INTERNAL_ERROR_HINT)
 
     def run_line(self, line: str, as_of: date | None = None, user_id: str = "console",
-                 channel_id: str = "console") -> Response:
+                 channel_id: str = "console", is_guest: bool = False,
+                 groups: frozenset[str] = frozenset()) -> Response:
         """Run a typed line such as '/kpi calls-under-25s'."""
         stripped = line.strip()
         if not stripped.startswith("/"):
             known = ", ".join(sorted(self.handlers))
             return error(f"{stripped!r} is not a command.", f"Start with a slash command: {known}. Try /kpi help.")
         command, _, text = stripped.partition(" ")
-        return self.dispatch(CommandRequest(command.lower(), text.strip(), user_id, channel_id, as_of))
+        return self.dispatch(CommandRequest(command.lower(), text.strip(), user_id, channel_id, as_of, is_guest,
+                                            groups))
 
 
 def _unreachable(exc) -> bool:

@@ -108,6 +108,8 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.history": self._conversations_history,
             "conversations.info": self._conversations_info,
+            "users.info": self._users_info,
+            "usergroups.users.list": self._usergroup_users,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -231,6 +233,8 @@ class FakeSlack:
 
     def _clear(self) -> None:
         self._not_member: set[str] = set()
+        self._guests: set[str] = set()
+        self._groups: dict[str, list[str]] = {}
         self._calls: list[Call] = []
         self._messages: list[dict] = []
         self._uploads: dict[str, dict] = {}
@@ -299,6 +303,28 @@ class FakeSlack:
         return _Reply.text("ok")
 
     # -- Web API methods ----------------------------------------------------------
+
+    def make_guest(self, user: str) -> None:
+        """users.info will say `user` is a guest (a restricted account)."""
+        with self._lock:
+            self._guests.add(user)
+
+    def set_group(self, group: str, users: list[str]) -> None:
+        with self._lock:
+            self._groups[group] = list(users)
+
+    def _users_info(self, params: dict) -> dict:
+        user = str(params.get("user") or "")
+        if not user:
+            return _error("user_not_found")
+        return {"ok": True, "user": {"id": user, "is_restricted": user in self._guests,
+                                     "is_ultra_restricted": False, "is_bot": False}}
+
+    def _usergroup_users(self, params: dict) -> dict:
+        group = str(params.get("usergroup") or "")
+        if group not in self._groups:
+            return _error("no_such_subteam")
+        return {"ok": True, "users": list(self._groups[group])}
 
     def leave_channel(self, channel: str) -> None:
         """The bot is not a member of `channel`: conversations.info says so and posting there fails."""

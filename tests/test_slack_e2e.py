@@ -254,3 +254,28 @@ def test_case_lists_are_refused_outside_allowed_channels(slack):
     text = json.loads(post_signed(url, body, SECRET).body)["text"]
     assert "I don't answer that here" in text and "<#C0GOV>" in text
     assert "CR-2025" not in text
+
+
+def test_guests_are_refused_and_groups_grant_roles(demo_db):
+    with FakeSlack() as fake:
+        settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=fake.api_url, editor_group_ids="S0ANALYSTS", _env_file=None)
+        fake.make_guest("U0GUEST")
+        fake.set_group("S0ANALYSTS", ["U0ANALYST"])
+        server = SlackHTTPServer(build_slack_app(settings, build_registry(settings, demo_db, clock=lambda: PANEL_DAY)),
+                                 "127.0.0.1", 0)
+        server.start_in_thread()
+        events = f"http://127.0.0.1:{server.port}/slack/events"
+        try:
+            def ask(text, user):
+                body = slash_command_body("/kpi", text, user_id=user, response_url=fake.response_url("g"))
+                return json.loads(post_signed(events, body, SECRET).body)["text"]
+
+            assert "not available to guest accounts" in ask("calls-under-25s", "U0GUEST")
+            assert "58%" in ask("calls-under-25s", "U0MEMBER")
+            note = "calls-under-25s note 2025/26 Q2 Raised with the team."
+            assert "That needs the editor role" in ask(note, "U0MEMBER")
+            assert "Observation saved" in ask(note, "U0ANALYST")
+        finally:
+            server.shutdown()
+            server.server_close()

@@ -1,0 +1,61 @@
+"""Who is asking, in Slack's terms: guest or member, and which of the configured user groups they belong to."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+LOGGER = logging.getLogger(__name__)
+CACHE_SECONDS = 300
+
+
+class SlackIdentities:
+    """users.info and usergroups.users.list, cached for a few minutes so a command costs no extra round trip."""
+
+    def __init__(self, client: WebClient, groups: frozenset[str], clock: Callable[[], float] = time.monotonic):
+        self.client = client
+        self.groups = groups
+        self.clock = clock
+        self._guests: dict[str, tuple[float, bool]] = {}
+        self._members: tuple[float, dict[str, frozenset[str]]] | None = None
+        self._lock = threading.Lock()
+
+    def is_guest(self, user_id: str) -> bool:
+        with self._lock:
+            cached = self._guests.get(user_id)
+        if cached and self.clock() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except (SlackClientError, OSError) as exc:
+            # Unknown: treat as a guest (refuse) rather than let an unchecked account in.
+            LOGGER.warning("could not look up %s (%s); refusing until Slack answers", user_id, type(exc).__name__)
+            return True
+        guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
+        with self._lock:
+            self._guests[user_id] = (self.clock(), guest)
+        return guest
+
+    def groups_of(self, user_id: str) -> frozenset[str]:
+        if not self.groups:
+            return frozenset()
+        with self._lock:
+            members = self._members
+        if members is None or self.clock() - members[0] >= CACHE_SECONDS:
+            table: dict[str, set[str]] = {}
+            for group in self.groups:
+                try:
+                    users = self.client.usergroups_users_list(usergroup=group).get("users") or []
+                except (SlackClientError, OSError) as exc:
+                    LOGGER.warning("could not read user group %s: %s", group, type(exc).__name__)
+                    continue
+                for user in users:
+                    table.setdefault(user, set()).add(group)
+            members = (self.clock(), {user: frozenset(groups) for user, groups in table.items()})
+            with self._lock:
+                self._members = members
+        return members[1].get(user_id, frozenset())
