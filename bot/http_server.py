@@ -12,6 +12,7 @@ from slack_bolt import App, BoltRequest
 LOGGER = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few kilobytes
 
 
@@ -54,7 +55,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        if self.path.partition("?")[0] != HEALTH_PATH:
+        path = self.path.partition("?")[0]
+        if path == METRICS_PATH:
+            from bot.metrics import CONTENT_TYPE, exposition
+
+            self._send(200, exposition().decode("utf-8"), {"Content-Type": CONTENT_TYPE})
+            return
+        if path != HEALTH_PATH:
             self._send(404, "not found")
             return
         state = self.server.health_check()

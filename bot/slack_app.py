@@ -183,7 +183,11 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
         )
     except BoltError as exc:
         raise SlackStartError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
+    from bot.metrics import observe_command
     from bot.slack_identity import SlackIdentities
+
+    if observe_command not in registry.observers:
+        registry.observers.append(observe_command)
 
     policy = registry.context.access
     SlackCommands(registry, identities=SlackIdentities(app.client, policy.editor_groups | policy.admin_groups)
@@ -205,8 +209,10 @@ def start_digests(settings: Settings, registry: CommandRegistry, client: WebClie
     policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
                             stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
                             max_attempts=settings.digest_max_attempts)
+    from bot.metrics import observe_digest
+
     scheduler = DigestScheduler(context.db, transport, digest_builder(context), policy,
-                                settings.digest_check_minutes, clock=context.clock)
+                                settings.digest_check_minutes, clock=context.clock, on_outcome=observe_digest)
     context.can_post = transport.can_post
     context.subscriptions_changed = scheduler.poke
     scheduler.start()

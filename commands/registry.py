@@ -39,6 +39,8 @@ class CommandRegistry:
     slow_checks: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     role_checks: dict[str, Callable[[str], str]] = field(default_factory=dict)
     sensitive_checks: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    # Called after every command with (command, outcome, seconds): metrics, in the Slack process.
+    observers: list[Callable[[str, str, float], None]] = field(default_factory=list)
 
     def add(self, command: str, handler: Handler, help_text: str,
             is_slow: Callable[[str], bool] | None = None, needs: Callable[[str], str] | None = None,
@@ -71,12 +73,20 @@ class CommandRegistry:
 
     def dispatch(self, request: CommandRequest) -> Response:
         """Run a command and audit it; anything unexpected becomes a short apology, never a stack trace."""
+        import time
+
+        started = time.perf_counter()
         response = self._answer(request)
         from storage.audit import record
 
         outcome = "unavailable" if response.title == DATA_UNAVAILABLE else ("refused" if response.is_error else "ok")
+        if response.title == INTERNAL_ERROR:
+            outcome = "failed"
         record(self.context.db, self.context.clock(), request.user_id, request.channel_id, request.command,
                request.text, outcome)
+        for observe in self.observers:
+            observe(request.command if request.command in self.handlers else "unknown", outcome,
+                    time.perf_counter() - started)
         return response
 
     def _answer(self, request: CommandRequest) -> Response:

@@ -52,11 +52,16 @@ def write_docx(document: Document) -> bytes:
     _set_up_page(word, document.classification)
     _set_properties(word, document)
     _write_cover(word, document)
+    previous = None
     for block in document.blocks:
         if isinstance(block, Heading):
             word.add_heading(block.text, level=min(max(block.level, 1), 3))
         elif isinstance(block, Paragraph):
-            _write_paragraph(word, block)
+            # The paragraph under a heading (a metric's definition, a section's introduction) stays with what
+            # follows, as the heading styles already do, so neither ends a page on its own.
+            paragraph = _write_paragraph(word, block)
+            if isinstance(previous, Heading):
+                paragraph.paragraph_format.keep_with_next = True
         elif isinstance(block, TableBlock):
             _write_table(word, block)
         elif isinstance(block, Figure):
@@ -67,6 +72,7 @@ def write_docx(document: Document) -> bytes:
             word.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         else:
             raise TypeError(f"not a document block: {block!r}")
+        previous = block
     out = io.BytesIO()
     word.save(out)
     return _with_fixed_zip_dates(out.getvalue())
@@ -161,7 +167,7 @@ def _write_cover(word, document: Document) -> None:
         run.font.color.rgb = _rgb(MUTED)
 
 
-def _write_paragraph(word, block: Paragraph) -> None:
+def _write_paragraph(word, block: Paragraph):
     paragraph = word.add_paragraph()
     if block.label:
         label = paragraph.add_run(block.label.rstrip(":") + ": ")
@@ -173,6 +179,7 @@ def _write_paragraph(word, block: Paragraph) -> None:
         for each in paragraph.runs:
             each.font.size = Pt(NOTE_PT)
             each.font.color.rgb = _rgb(MUTED)
+    return paragraph
 
 
 def _write_table(word, block: TableBlock) -> None:
@@ -190,6 +197,7 @@ def _write_table(word, block: TableBlock) -> None:
     for index, text in enumerate(block.columns):
         cell = header.cells[index]
         _set_cell_text(cell, text, bold=True)
+        cell.paragraphs[0].paragraph_format.keep_with_next = True  # never a header row alone at a page's foot
         _shade(cell, HEADER_FILL)
 
     for row_index, values in enumerate(block.rows):

@@ -7,7 +7,9 @@ colours and keep their word. Identical input gives identical bytes: the creation
 from __future__ import annotations
 
 import io
+import re
 import struct
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from fpdf.fonts import FontFace
 
 from digests.charts import BADGE_INK, INK, MUTED, RAG_COLOURS
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
-from digests.docx_writer import fit_column_widths  # one rule for column widths in both formats
+from digests.docx_writer import RAG_WORDS, fit_column_widths  # the same words and column rule in both formats
 
 FONT = "DejaVu"
 MARGIN_MM = 20.0
@@ -36,12 +38,15 @@ TABLE_PT = 9
 CAPTION_PT = 9
 HEADER_FOOTER_PT = 8.5
 LEADING = 1.35  # line height as a multiple of the type size
-# Room a heading needs below it before the page's end, so it never sits alone at the foot of a page.
-HEADING_KEEP_MM = 30.0
+HEADING_SPACE_MM = {1: 5.0, 2: 3.5, 3: 2.5}  # above a heading, unless it opens a page
+HEADING_AFTER_MM = 1.5
+PARAGRAPH_AFTER_MM = 2.0
 CELL_PADDING_MM = {"vertical": 1.2, "horizontal": 1.5}
 HEADER_FILL = "#D9E2F3"  # a pale blue header row: black text on it is over 15:1
-RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
 PAGE_OF = "Page {page} of {{nb}}"
+ZERO_WIDTH_SPACE = "\u200b"  # fpdf2 may break a line here; nothing is drawn
+SLASH = re.compile(r"/(?=\w)")
+WORD_BREAKS = re.compile(r"\s+|(?<=/)(?=\w)")  # where a table cell's text may wrap
 NEXT_LINE = {"align": Align.L, "new_x": XPos.LMARGIN, "new_y": YPos.NEXT}  # multi_cell: ragged right, then a new line
 
 
@@ -93,8 +98,10 @@ def write_pdf(document: Document) -> bytes:
     pdf.set_creation_date(FIXED_DATE)
     pdf.add_page()
     _write_cover(pdf, document)
-    for block in document.blocks:
+    for index, block in enumerate(document.blocks):
         if isinstance(block, Heading):
+            if _room_left(pdf) < min(_lead_in_height(pdf, document.blocks, index), _body_height(pdf)):
+                pdf.add_page()
             _write_heading(pdf, block)
         elif isinstance(block, Paragraph):
             _write_paragraph(pdf, block)
@@ -117,6 +124,45 @@ def _room_left(pdf: FPDF) -> float:
     return pdf.page_break_trigger - pdf.get_y()
 
 
+def _body_height(pdf: FPDF) -> float:
+    return pdf.page_break_trigger - pdf.t_margin
+
+
+def _lead_in(blocks: list, start: int) -> list:
+    """A heading and what must share its page: headings and one paragraph under each, up to the first table or
+    figure (its header row and first row, or the whole figure), so a heading never ends a page on its own."""
+    chain = [blocks[start]]
+    for block in blocks[start + 1:]:
+        if isinstance(block, Heading) or (isinstance(block, Paragraph) and isinstance(chain[-1], Heading)):
+            chain.append(block)
+        elif isinstance(block, (TableBlock, Figure)):
+            chain.append(block)
+            break
+        else:
+            break
+    return chain
+
+
+def _lead_in_height(pdf: FPDF, blocks: list, start: int) -> float:
+    total = 0.0
+    for block in _lead_in(blocks, start):
+        if isinstance(block, Heading):
+            total += _heading_height(pdf, block)
+        elif isinstance(block, Paragraph):
+            total += _paragraph_height(pdf, block)
+        elif isinstance(block, TableBlock):
+            total += _table_start_height(pdf, block, _column_widths_mm(pdf, block))
+        elif isinstance(block, Figure):
+            _, height, caption_mm = _figure_layout(pdf, block)
+            total += height + caption_mm
+    return total
+
+
+def _text_height(pdf: FPDF, text: str, size: float, style: str = "", width: float = 0) -> float:
+    pdf.set_font(FONT, style, size)
+    return pdf.multi_cell(width, _line_mm(size), text, dry_run=True, output=MethodReturnValue.HEIGHT, **NEXT_LINE)
+
+
 def _write_cover(pdf: FPDF, document: Document) -> None:
     pdf.set_text_color(INK)
     pdf.set_font(FONT, "B", TITLE_PT)
@@ -135,20 +181,35 @@ def _write_cover(pdf: FPDF, document: Document) -> None:
     pdf.ln(6)
 
 
+def _heading_level(block: Heading) -> int:
+    return min(max(block.level, 1), 3)
+
+
+def _heading_height(pdf: FPDF, block: Heading) -> float:
+    level = _heading_level(block)
+    return HEADING_SPACE_MM[level] + _text_height(pdf, block.text, HEADING_PT[level], "B") + HEADING_AFTER_MM
+
+
 def _write_heading(pdf: FPDF, block: Heading) -> None:
-    level = min(max(block.level, 1), 3)
-    if _room_left(pdf) < HEADING_KEEP_MM:
+    level = _heading_level(block)
+    if _room_left(pdf) < _heading_height(pdf, block) + 2 * _line_mm(BODY_PT):
         pdf.add_page()
     at_top = pdf.get_y() <= pdf.t_margin + 0.01
     if not at_top:
-        pdf.ln({1: 5, 2: 3.5, 3: 2.5}[level])
+        pdf.ln(HEADING_SPACE_MM[level])
     if level <= 2:
         pdf.start_section(block.text, level=level - 1, strict=False)
     size = HEADING_PT[level]
     pdf.set_font(FONT, "B", size)
     pdf.set_text_color(INK)
     pdf.multi_cell(0, _line_mm(size), block.text, **NEXT_LINE)
-    pdf.ln(1.5)
+    pdf.ln(HEADING_AFTER_MM)
+
+
+def _paragraph_height(pdf: FPDF, block: Paragraph) -> float:
+    size = NOTE_PT if block.style == "note" else BODY_PT
+    text = f"{block.label.rstrip(':')}: {block.text}" if block.label else block.text
+    return _text_height(pdf, text, size) + PARAGRAPH_AFTER_MM
 
 
 def _write_paragraph(pdf: FPDF, block: Paragraph) -> None:
@@ -162,15 +223,60 @@ def _write_paragraph(pdf: FPDF, block: Paragraph) -> None:
     pdf.set_font(FONT, "B" if block.style == "label" and not block.label else "", size)
     pdf.write(height, block.text)
     pdf.ln(height)
-    pdf.ln(2)
+    pdf.ln(PARAGRAPH_AFTER_MM)
     pdf.set_text_color(INK)
 
 
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    bold: bool = False
+    rag: str | None = None
+
+
+def _cell_grid(pdf: FPDF, block: TableBlock, widths: list[float]) -> list[list[_Cell]]:
+    """The header row and the body rows as they will be set: RAG cells keep (or are given) their word, and a word
+    with a "/" that is wider than its column may break after the "/", as Word and LibreOffice break it."""
+    inner = _inner_widths(pdf, widths)
+    grid = [[_Cell(_breakable(pdf, text, width, True), bold=True) for text, width in zip(block.columns, inner)]]
+    for row_index, values in enumerate(block.rows):
+        cells = []
+        for column_index, text in enumerate(values[:len(inner)]):
+            rag = block.rag_cells.get((row_index, column_index))
+            rag = rag if rag in RAG_WORDS else None
+            bold = rag is not None or row_index in block.bold_rows
+            text = text or (RAG_WORDS[rag] if rag else "")
+            cells.append(_Cell(_breakable(pdf, text, inner[column_index], bold), bold, rag))
+        grid.append(cells)
+    return grid
+
+
+def _inner_widths(pdf: FPDF, widths: list[float]) -> list[float]:
+    return [w * pdf.epw / sum(widths) - 2 * CELL_PADDING_MM["horizontal"] for w in widths]
+
+
+def _breakable(pdf: FPDF, text: str, width: float, bold: bool) -> str:
+    pdf.set_font(FONT, "B" if bold else "", TABLE_PT)
+    return " ".join(SLASH.sub("/" + ZERO_WIDTH_SPACE, word) if pdf.get_string_width(word) > width else word
+                    for word in text.split(" "))
+
+
+def _row_height(pdf: FPDF, cells: list[_Cell], widths: list[float]) -> float:
+    lines = max((_text_height(pdf, cell.text, TABLE_PT, "B" if cell.bold else "", width)
+                 for cell, width in zip(cells, _inner_widths(pdf, widths))), default=_line_mm(TABLE_PT))
+    return lines + 2 * CELL_PADDING_MM["vertical"]
+
+
+def _table_start_height(pdf: FPDF, block: TableBlock, widths: list[float]) -> float:
+    """The header row and the first row: the least of a table worth starting at the foot of a page."""
+    return sum(_row_height(pdf, cells, widths) for cells in _cell_grid(pdf, block, widths)[:2]) + 1
+
+
 def _write_table(pdf: FPDF, block: TableBlock) -> None:
-    # A header row and a first data row at least, or start the table on the next page.
-    if _room_left(pdf) < 4 * _line_mm(TABLE_PT) + 4:
-        pdf.add_page()
     widths = _column_widths_mm(pdf, block)
+    if _room_left(pdf) < _table_start_height(pdf, block, widths):
+        pdf.add_page()
+    grid = _cell_grid(pdf, block, widths)
     pdf.set_font(FONT, "", TABLE_PT)
     pdf.set_text_color(INK)
     pdf.set_draw_color(MUTED)
@@ -188,21 +294,16 @@ def _write_table(pdf: FPDF, block: TableBlock) -> None:
         repeat_headings=1,
         first_row_as_headings=True,
     ) as table:
-        header = table.row()
-        for text in block.columns:
-            header.cell(text)
-        for row_index, values in enumerate(block.rows):
+        for cells in grid:
             row = table.row()
-            bold = row_index in block.bold_rows
-            for column_index, text in enumerate(values):
-                rag = block.rag_cells.get((row_index, column_index))
-                if rag in RAG_WORDS:
-                    row.cell(text or RAG_WORDS[rag],
-                             style=FontFace(emphasis="BOLD", color=BADGE_INK, fill_color=RAG_COLOURS[rag]))
-                elif bold:
-                    row.cell(text, style=FontFace(emphasis="BOLD"))
+            for cell in cells:
+                if cell.rag:
+                    row.cell(cell.text, style=FontFace(emphasis="BOLD", color=BADGE_INK,
+                                                       fill_color=RAG_COLOURS[cell.rag]))
+                elif cell.bold:
+                    row.cell(cell.text, style=FontFace(emphasis="BOLD"))
                 else:
-                    row.cell(text)
+                    row.cell(cell.text)
     pdf.set_draw_color(0)
     if block.caption:
         _write_caption(pdf, block.caption)
@@ -211,16 +312,19 @@ def _write_table(pdf: FPDF, block: TableBlock) -> None:
 
 
 def _column_widths_mm(pdf: FPDF, block: TableBlock) -> list[float]:
-    """The block's relative widths over the text width, each column wide enough for its longest word."""
+    """The block's relative widths over the text width, each column wide enough for its longest word (a word
+    may break after a "/")."""
     def widest_word(texts: list[str], bold: bool) -> float:
         pdf.set_font(FONT, "B" if bold else "", TABLE_PT)
-        return max((pdf.get_string_width(word) for text in texts for word in text.split()), default=0.0)
+        return max((pdf.get_string_width(word) for text in texts for word in WORD_BREAKS.split(text) if word),
+                   default=0.0)
 
     floors = []
     for index, heading in enumerate(block.columns):
         plain = [row[index] for n, row in enumerate(block.rows) if index < len(row) and n not in block.bold_rows
                  and (n, index) not in block.rag_cells]
-        bold = [heading, *(row[index] for n, row in enumerate(block.rows) if index < len(row)
+        bold = [heading, *(row[index] or RAG_WORDS.get(block.rag_cells.get((n, index)), "")
+                           for n, row in enumerate(block.rows) if index < len(row)
                            and (n in block.bold_rows or (n, index) in block.rag_cells))]
         floors.append(max(widest_word(plain, False), widest_word(bold, True))
                       + 2 * CELL_PADDING_MM["horizontal"] + 0.5)
@@ -243,17 +347,20 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def _write_figure(pdf: FPDF, block: Figure) -> None:
+def _figure_layout(pdf: FPDF, block: Figure) -> tuple[float, float, float]:
+    """Width and height of the picture and the height its caption needs, in mm: a page at most, in proportion."""
     pixels_wide, pixels_high = _png_size(block.png)
-    pdf.set_font(FONT, "B", CAPTION_PT)
-    caption_mm = pdf.multi_cell(0, _line_mm(CAPTION_PT), block.caption, dry_run=True,
-                                output=MethodReturnValue.HEIGHT) + 6
-    body_mm = pdf.page_break_trigger - pdf.t_margin
+    caption_mm = _text_height(pdf, block.caption, CAPTION_PT, "B") + 6
     width = min(block.width_cm * MM_PER_CM, pdf.epw)
     height = width * pixels_high / pixels_wide
-    if height + caption_mm > body_mm:  # taller than a page: shrink to fit, keeping the aspect
-        height = body_mm - caption_mm
+    if height + caption_mm > _body_height(pdf):
+        height = _body_height(pdf) - caption_mm
         width = height * pixels_wide / pixels_high
+    return width, height, caption_mm
+
+
+def _write_figure(pdf: FPDF, block: Figure) -> None:
+    width, height, caption_mm = _figure_layout(pdf, block)
     if _room_left(pdf) < height + caption_mm:
         pdf.add_page()
     pdf.ln(1)

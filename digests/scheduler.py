@@ -40,7 +40,9 @@ def _utcnow() -> datetime:
 
 class DigestScheduler:
     def __init__(self, db: Database, transport: DigestTransport, build: DigestBuilder, policy: DeliveryPolicy,
-                 check_minutes: float = 5.0, clock: Callable[[], datetime] = _utcnow):
+                 check_minutes: float = 5.0, clock: Callable[[], datetime] = _utcnow,
+                 on_outcome: Callable[[str, str], None] | None = None):
+        self.on_outcome = on_outcome
         self.db = db
         self.transport = transport
         self.build = build
@@ -109,6 +111,8 @@ class DigestScheduler:
         try:
             for outcome in run_due(self.db, self.transport, self.build, self.clock, self.policy, triggered_by,
                                    subscription_ids=subscription_ids):
+                if self.on_outcome is not None:
+                    self.on_outcome(outcome.kind, outcome.state)
                 if outcome.state not in ("already",):
                     LOGGER.info("digest %s %s to %s: %s", outcome.kind, outcome.period, outcome.channel_id,
                                 outcome.state)

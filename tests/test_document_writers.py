@@ -308,3 +308,27 @@ def test_a_figure_taller_than_a_page_is_shrunk_to_fit_not_cut(tmp_path):
 
     shape = docx.Document(io.BytesIO(write_docx(document))).inline_shapes[0]
     assert shape.height <= Cm(29.7 - 4) and shape.height / shape.width == pytest.approx(4, rel=0.01)
+
+
+def test_a_heading_never_ends_a_page_without_the_table_under_it():
+    from PIL import Image
+
+    metric = [Heading("Average days taken to respond", 3),
+              Paragraph("Mean number of calendar days the public waited for a reply.", style="note"),
+              TableBlock(["Baseline comparison", "Last 3 months", "Difference to previous 3 months"],
+                         [["N/A", "13.3 days", "-2.3 days"]])]
+    # A figure 17 cm wide and 3 mm taller each time pushes the heading down the page; between about 196 and
+    # 210 mm of figure the heading and its note fit at the foot of the first page but the table does not.
+    for height_mm in range(181, 226, 3):
+        filler = io.BytesIO()
+        Image.new("RGB", (170, height_mm), "#56B4E9").save(filler, format="PNG")
+        document = Document("Keep together", "", CLASSIFICATION,
+                            [Figure(filler.getvalue(), "A block of colour.", "Filler", 17.0), *metric])
+        pages = [page.extract_text() for page in PdfReader(io.BytesIO(write_pdf(document))).pages]
+        heading_page = next(n for n, text in enumerate(pages) if "Average days taken to respond" in text)
+        assert "13.3 days" in pages[heading_page], f"{height_mm} mm of filler: the heading was left behind"
+
+    word = docx.Document(io.BytesIO(write_docx(document)))
+    note = next(p for p in word.paragraphs if p.text.startswith("Mean number"))
+    assert note.paragraph_format.keep_with_next
+    assert word.tables[0].rows[0].cells[0].paragraphs[0].paragraph_format.keep_with_next

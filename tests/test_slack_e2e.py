@@ -279,3 +279,19 @@ def test_guests_are_refused_and_groups_grant_roles(demo_db):
         finally:
             server.shutdown()
             server.server_close()
+
+
+def test_health_and_metrics_endpoints(slack):
+    import urllib.request
+
+    url, fake, _ = slack
+    command(url, fake, "calls-under-25s")
+    command(url, fake, "no-such-thing")
+    base = url.replace("/slack/events", "")
+    with urllib.request.urlopen(base + "/healthz", timeout=10) as health:
+        assert health.status == 200 and json.loads(health.read())["ok"] is True
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as metrics:
+        text = metrics.read().decode()
+    assert 'kpibot_commands_total{command="/kpi",outcome="ok"}' in text
+    assert 'kpibot_commands_total{command="/kpi",outcome="refused"}' in text
+    assert "kpibot_command_seconds_bucket" in text
