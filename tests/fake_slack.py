@@ -235,6 +235,7 @@ class FakeSlack:
         self._not_member: set[str] = set()
         self._guests: set[str] = set()
         self._groups: dict[str, list[str]] = {}
+        self._holds: dict[str, float] = {}
         self._calls: list[Call] = []
         self._messages: list[dict] = []
         self._uploads: dict[str, dict] = {}
@@ -264,6 +265,10 @@ class FakeSlack:
             self._calls.append(Call(method, path, params, headers, reply.status, reply.error))
             self._generation += 1
             self._changed.notify_all()
+            hold = self._holds.pop(method, None)
+        if hold is not None:
+            # Done on Slack's side, but the answer is late: as when the client dies before hearing back.
+            threading.Event().wait(hold)
         return reply
 
     def _take_fault(self, method: str) -> _Fault | None:
@@ -303,6 +308,11 @@ class FakeSlack:
         return _Reply.text("ok")
 
     # -- Web API methods ----------------------------------------------------------
+
+    def hold_answer(self, method: str, seconds: float) -> None:
+        """Carry out the next `method` call at once but send its answer only after `seconds`."""
+        with self._lock:
+            self._holds[method] = seconds
 
     def make_guest(self, user: str) -> None:
         """users.info will say `user` is a guest (a restricted account)."""
