@@ -74,3 +74,25 @@ def test_cli_audit_prints_imports_and_rejections(demo_db, tmp_path):
     assert len(lines) == 2
     assert "analyst.one" in lines[0] and " ok " in lines[0]
     assert "rejected" in lines[1]
+
+
+def test_json_logs_are_one_object_per_line(capsys):
+    import json
+
+    from bot.app import configure_logging
+    from bot.settings import Settings
+
+    configure_logging(Settings(log_json=True, slack_bot_token=TOKEN, _env_file=None))
+    try:
+        logging.getLogger("kpibot.test").warning("digest %s held: %s", "C1:weekly:2025-W41", "no figures")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("kpibot.test").exception("it failed")
+    finally:
+        configure_logging(Settings(_env_file=None))
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]
+    assert entries[0]["level"] == "WARNING" and entries[0]["message"] == "digest C1:weekly:2025-W41 held: no figures"
+    assert "ValueError: boom" in entries[1]["exception"]
+    assert all(line.count("\n") == 0 for line in lines)

@@ -45,3 +45,91 @@ def test_sqlite_file_that_disappears_then_returns(demo_db, settings, tmp_path):
         os.rmdir(path)
         os.replace(moved, path)
     assert "58%" in registry.run_line("/kpi calls-under-25s").title
+
+
+class _Proxy:
+    """A TCP relay to PostgreSQL that a test can cut and restore, as a network or server outage would."""
+
+    def __init__(self, target_port: int):
+        import socket
+        import threading
+
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.listen(16)
+        self.links: list = []
+        self.up = threading.Event()
+        self.up.set()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up.is_set():
+                client.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            self.links += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self.up.clear()
+        for link in self.links:
+            try:
+                link.close()
+            except OSError:
+                pass
+        self.links = []
+
+    def restore(self) -> None:
+        self.up.set()
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+def test_postgres_outage_and_recovery_without_restart(demo_db, settings):
+    if not demo_db.url.startswith("postgresql"):
+        pytest.skip("PostgreSQL outage")
+    from sqlalchemy.engine import make_url
+
+    url = make_url(demo_db.url)
+    proxy = _Proxy(url.port or 5432)
+    relayed = Database(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+    registry = build_registry(settings, relayed, clock=lambda: PANEL_DAY)
+    try:
+        assert "58%" in registry.run_line("/kpi calls-under-25s").title
+        proxy.cut()
+        started = time.perf_counter()
+        assert registry.run_line("/kpi calls-under-25s").title == DATA_UNAVAILABLE
+        assert time.perf_counter() - started < 3.0
+        proxy.restore()
+        assert "58%" in registry.run_line("/kpi calls-under-25s").title
+    finally:
+        relayed.dispose()
+        proxy.close()

@@ -331,3 +331,36 @@ def test_cli_posts_once_against_the_fake_slack(demo_db, fake):
     assert "posted" in first.stdout
     assert "nothing posted" in second.stdout
     assert len(_digest_messages(fake, "C0CLI")) == 1
+
+
+def test_a_timed_out_post_is_reconciled_not_reposted(registry, fake, settings):
+    """Slack took the message but answered too late: the next pass finds it by its metadata."""
+    from slack_sdk import WebClient
+
+    digest, occurrence = _weekly(registry)
+    impatient = SlackDigestTransport(WebClient(token="xoxb-test", base_url=fake.api_url, timeout=1))
+    fake.hold_answer("chat.postMessage", 3)
+    db = registry.context.db
+    first = deliver(db, impatient, Target("C0SLOW"), occurrence, lambda: digest, lambda: MONDAY_6_OCT, _policy(), "t")
+    assert first.state == "failed" and "connection" in first.error
+    second = deliver(db, _transport(fake, settings), Target("C0SLOW"), occurrence, lambda: digest,
+                     lambda: MONDAY_6_OCT + timedelta(minutes=5), _policy(), "catch-up")
+    assert second.state == "reconciled"
+    assert len(_digest_messages(fake, "C0SLOW")) == 1
+
+
+def test_digests_due_during_a_database_outage_go_out_once_after_it(registry, fake, settings):
+    db = registry.context.db
+    _subscribe(db, "C0OUTAGE")
+    build = digest_builder(registry.context)
+    down = Database("postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    scheduler = DigestScheduler(down, _transport(fake, settings), build, _policy(),
+                                clock=lambda: MONDAY_6_OCT + timedelta(minutes=1))
+    scheduler.check()  # the database is unreachable: logged, nothing posted, the scheduler carries on
+    assert _digest_messages(fake, "C0OUTAGE") == []
+    down.dispose()
+    recovered = DigestScheduler(db, _transport(fake, settings), build, _policy(),
+                                clock=lambda: MONDAY_6_OCT + timedelta(hours=3))
+    recovered.check()
+    recovered.check()
+    assert len(_digest_messages(fake, "C0OUTAGE")) == 1

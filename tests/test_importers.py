@@ -209,3 +209,37 @@ def test_unsupported_and_empty_files(db, write_file):
         _observations(db, write_file("x.json", "{}"))
     with pytest.raises(ImportRejected, match="the file is empty"):
         _observations(db, write_file("empty.csv", ""))
+
+
+def test_a_million_row_file_is_refused_whole(db, tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("w") as out:
+        out.write("metric,period,value\n")
+        out.write("foi-requests,2025-07,1\n" * 1_000_000)
+    with pytest.raises(ImportRejected, match="1,000,000 rows is more than the 200,000 a single import accepts"):
+        _observations(db, path)
+    assert _count(db, ObservationRow) == 0
+
+
+def test_a_concurrent_reader_never_sees_half_an_import(db, tmp_path):
+    import threading
+
+    lines = [f"volunteer-hours,{y}-{m:02d},{50 + m}" for y in range(2016, 2025) for m in range(1, 13)]
+    path = tmp_path / "history.csv"
+    path.write_text("metric,period,value\n" + "\n".join(lines) + "\n")
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.add(_count(db, ObservationRow))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        _observations(db, path)
+    finally:
+        done.set()
+        reader.join(30)
+    seen.add(_count(db, ObservationRow))
+    assert seen <= {0, len(lines)}

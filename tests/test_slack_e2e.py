@@ -295,3 +295,41 @@ def test_health_and_metrics_endpoints(slack):
     assert 'kpibot_commands_total{command="/kpi",outcome="ok"}' in text
     assert 'kpibot_commands_total{command="/kpi",outcome="refused"}' in text
     assert "kpibot_command_seconds_bucket" in text
+
+
+def test_unsigned_requests_are_refused(slack):
+    import urllib.error
+    import urllib.request
+
+    url, fake, _ = slack
+    body = slash_command_body("/kpi", "calls-under-25s", response_url=fake.response_url()).encode()
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 401
+
+
+def test_health_is_503_when_the_database_is_down():
+    import urllib.error
+    import urllib.request
+
+    from bot.app import database_health
+    from storage.db import Database
+
+    down = Database("postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    with FakeSlack() as fake:
+        settings = Settings(database_url=down.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=fake.api_url, _env_file=None)
+        server = SlackHTTPServer(build_slack_app(settings, build_registry(settings, down)), "127.0.0.1", 0,
+                                 health_check=lambda: database_health(down))
+        server.start_in_thread()
+        try:
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10)
+            assert caught.value.code == 503
+            assert json.loads(caught.value.read())["ok"] is False
+        finally:
+            server.shutdown()
+            server.server_close()
+    down.dispose()
