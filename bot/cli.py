@@ -71,6 +71,7 @@ def load_demo_command() -> None:
     settings = _settings()
     db = _database(settings)
     for result in load_demo(db, "demo", _now()):
+        _audit(db, settings.loaded_by, "load-demo", result.summary(), "ok")
         _echo(result.summary())
 
 
@@ -158,6 +159,7 @@ def import_catalog_command(file: Path) -> None:
         added, updated = sync_catalog(session, user_catalog, file.name, _now())
     new_sections = [s.name for s in user_catalog.sections if s.name not in known_sections]
     extra = f"; new sections: {', '.join(new_sections)}" if new_sections else ""
+    _audit(db, settings.loaded_by, "import catalog", f"{file.name}: {added} added, {updated} updated", "ok")
     _echo(f"Catalog from {file.name}: {added} metrics added, {updated} updated{extra}.")
 
 
