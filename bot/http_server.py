@@ -19,6 +19,8 @@ MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few kilobytes
 class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 resets connections when many requests arrive together.
+    request_queue_size = 128
 
     def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000,
                  health_check: Callable[[], dict] | None = None):

@@ -168,12 +168,22 @@ def _key(body: dict) -> str:
     return str(body.get("trigger_id") or body.get("response_url") or id(body))
 
 
+class _NoRequestBodies(logging.Filter):
+    """Bolt reports a failed signature check with the whole request body; we log our own line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "body:" not in record.getMessage() and "Invalid request signature" not in record.getMessage()
+
+
 def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: bool = False) -> App:
     if not settings.slack_bot_token:
         raise SlackStartError("SLACK_BOT_TOKEN is not set; copy the Bot User OAuth Token (xoxb-...) from the app's page")
     if not socket_mode and not settings.slack_signing_secret:
         raise SlackStartError("SLACK_SIGNING_SECRET is not set; HTTP mode needs it to check requests come from Slack "
                               "(or set SLACK_APP_TOKEN for Socket Mode)")
+    verification_logger = logging.getLogger("slack_bolt.RequestVerification")
+    if not any(isinstance(f, _NoRequestBodies) for f in verification_logger.filters):
+        verification_logger.addFilter(_NoRequestBodies())
     try:
         app = App(
             client=web_client(settings),
