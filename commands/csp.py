@@ -13,8 +13,8 @@ from commands.registry import CommandRegistry, CommandRequest
 from commands.response import Fact, Response, Table, error
 from storage.csp import AreaBalance, CspBalances
 from storage.csp_queries import csp_spend_lines, last_spend_date, year_days_elapsed
-from storage.figures import format_money, format_value
-from storage.periods import MONTH_ABBR, FinancialYear, Month, parse_financial_year
+from storage.figures import format_day, format_money, format_value
+from storage.periods import FinancialYear, Month, parse_financial_year
 from storage.repository import csp_balances_for, csp_years
 
 HELP = """/csp - every CSP area's allocation, spend, remaining balance and % spent this financial year
@@ -61,7 +61,7 @@ def register(registry: CommandRegistry) -> None:
 
 
 def day_text(day: date) -> str:
-    return f"{day.day} {MONTH_ABBR[day.month - 1]} {day.year}"
+    return format_day(day)
 
 
 def csp_command(request: CommandRequest, context: CommandContext) -> Response:

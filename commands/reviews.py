@@ -11,8 +11,8 @@ from commands.context import CommandContext
 from commands.options import OptionError, split_options
 from commands.registry import CommandRegistry, CommandRequest
 from commands.response import Fact, Response, Table, error
-from storage.figures import format_value
-from storage.periods import MONTH_ABBR, FinancialYear, Month, PeriodError, Quarter, parse_month, parse_period
+from storage.figures import format_day, format_value
+from storage.periods import FinancialYear, Month, PeriodError, Quarter, parse_month, parse_period
 from storage.repository import review_log_span
 from storage.review_queries import DueSoonReview, month_review_measures, quarter_review_table, review_deadlines
 
@@ -70,7 +70,7 @@ def register(registry: CommandRegistry) -> None:
 
 
 def day_text(day: date) -> str:
-    return f"{day.day} {MONTH_ABBR[day.month - 1]} {day.year}"
+    return format_day(day)
 
 
 def _usage_error(message: str, *hints: str) -> Response:

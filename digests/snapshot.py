@@ -16,7 +16,7 @@ from commands.context import CommandContext
 from commands.kpi import RAG_WORDS
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
 from storage.commentary import latest_comments
-from storage.figures import format_difference, format_money, format_value
+from storage.figures import format_day, format_difference, format_money, format_value
 from storage.kpi import PanelComparison
 from storage.periods import Month, Quarter
 from storage.repository import (
@@ -70,7 +70,7 @@ def _baseline_comparison(c: PanelComparison) -> str:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return format_day(day)
 
 
 def fingerprint(figures: dict) -> str:

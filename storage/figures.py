@@ -1,6 +1,7 @@
 """Figures written as the Panel papers write them: 58%, +54pp, 13.3 days, 104, £126,566.47."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 NOT_AVAILABLE = "N/A"
@@ -74,3 +75,8 @@ def format_difference(unit: str, value: float | Decimal | None) -> str:
     if body.lstrip("£").split(" ")[0].rstrip("p") in {"0", "0.00"}:
         return "no change"
     return ("+" if value > 0 else "-") + body
+
+
+def format_day(day: date) -> str:
+    """A date as the papers write it: 30 Sep 2025."""
+    return f"{day.day} {day:%b} {day.year}"
