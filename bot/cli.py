@@ -388,7 +388,7 @@ def digest_run(
     transport = SlackDigestTransport(web_client(settings))
     policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
                             stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
-                            max_attempts=settings.digest_max_attempts)
+                            max_attempts=settings.digest_max_attempts, concurrency=settings.digest_concurrency)
     subscriptions = {s.channel_id: s for s in digest_store.active_subscriptions(context.db, kind.value)}
     channels = [channel] if channel else list(subscriptions)
     if not channels:

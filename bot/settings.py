@@ -43,6 +43,7 @@ class Settings(BaseSettings):
                                       description="A digest missed by up to this long (bot down) is still posted.")
     digest_stale_claim_minutes: float = Field(10.0, gt=0, description="A delivery claim older than this is taken over.")
     digest_max_attempts: int = Field(5, ge=1, le=50, description="Attempts at one digest before giving up.")
+    digest_concurrency: int = Field(4, ge=1, le=16, description="Channels a digest is posted to at once.")
     digest_check_minutes: float = Field(5.0, gt=0, le=60, description="How often each process looks for due digests.")
 
     slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"), repr=False)

@@ -218,7 +218,7 @@ def start_digests(settings: Settings, registry: CommandRegistry, client: WebClie
     context = registry.context
     policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
                             stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
-                            max_attempts=settings.digest_max_attempts)
+                            max_attempts=settings.digest_max_attempts, concurrency=settings.digest_concurrency)
     from bot.metrics import observe_digest
 
     scheduler = DigestScheduler(context.db, transport, digest_builder(context), policy,

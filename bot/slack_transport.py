@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ DIGEST_EVENT = "kpibot_digest"
 PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "invalid_auth", "account_inactive",
              "token_revoked", "missing_scope", "restricted_action", "not_authed", "user_not_found"}
 HISTORY_PAGES = 5
+RENDERED_KEPT = 4  # a weekly and a quarterly digest can be due in the same pass
 
 
 def _error(exc: Exception) -> DeliveryError:
@@ -32,10 +34,21 @@ class SlackDigestTransport:
 
     def __init__(self, client: WebClient):
         self.client = client
+        self._rendered: list[tuple[Digest, dict]] = []   # the last few digests, rendered once for every channel
+        self._rendering = threading.Lock()
+
+    def _message(self, digest: Digest) -> dict:
+        with self._rendering:
+            for known, message in self._rendered:
+                if known is digest:
+                    return message
+            message = render_message(digest.message)
+            message.pop("response_type", None)
+            self._rendered = [(digest, message), *self._rendered[:RENDERED_KEPT - 1]]
+            return message
 
     def post_digest(self, channel_id: str, digest: Digest, key: str) -> str:
-        message = render_message(digest.message)
-        message.pop("response_type", None)
+        message = self._message(digest)
         try:
             posted = self.client.chat_postMessage(
                 channel=channel_id, unfurl_links=False, unfurl_media=False,

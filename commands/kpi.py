@@ -12,7 +12,7 @@ from storage.catalog import Catalog, MetricDefinition
 from storage.figures import NOT_AVAILABLE, format_difference, format_value
 from storage.kpi import PanelComparison
 from storage.periods import Month
-from storage.repository import metric_comparison, metric_history, read_catalog
+from storage.repository import metric_by_slug, metric_comparison, metric_history, read_catalog
 
 HELP = """/kpi <metric> - the current figure with its Panel comparison (e.g. /kpi calls-under-25s)
 /kpi <metric> definition - the same, with what the metric measures
@@ -75,12 +75,16 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
     text = options.text
     as_of = Month.of(options.as_of) if options.as_of else None
     with context.db.session() as session:
-        catalog = read_catalog(session)
         if text.lower() in ("", "help", "list", "sections"):
-            return _with_public(catalog_overview(catalog), options.public)
+            return _with_public(catalog_overview(read_catalog(session)), options.public)
         text, wants_definition = _strip_word(text, "definition")
         text, chart = _strip_word(text, "chart")
-        metric = catalog.match(text)
+        # A slug as typed is one indexed row: a one-shot `kpibot ask` need not read the whole catalog.
+        metric = metric_by_slug(session, text.strip().lower())
+        catalog = None
+        if metric is None:
+            catalog = read_catalog(session)
+            metric = catalog.match(text)
         if metric is not None:
             comparison = metric_comparison(session, metric, as_of, context.today(), context.review_due_days,
                                            options.as_of)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
@@ -55,6 +57,9 @@ class DeliveryPolicy:
     grace: timedelta = timedelta(hours=24)
     stale_claim: timedelta = timedelta(minutes=10)
     max_attempts: int = 5
+    # Channels posted to at once. Each channel gets one message, well inside Slack's one-a-second per
+    # channel; the Web API client waits out any 429 it gets for the workspace as a whole.
+    concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,9 @@ def run_due(db: Database, transport: DigestTransport, build: DigestBuilder, now:
     Each digest is built once and posted to every channel that wants it.
     """
     built: dict[tuple[str, str], Digest] = {}
-    outcomes = []
+    building = threading.Lock()
+    outcomes: list[Outcome | None] = []
+    jobs: list[tuple[int, Target, Occurrence, Callable[[], Digest]]] = []
     moment = now()
     for subscription in ledger.active_subscriptions(db, kind):
         if subscription_ids is not None and subscription.id not in subscription_ids:
@@ -173,10 +180,25 @@ def run_due(db: Database, transport: DigestTransport, build: DigestBuilder, now:
         cache_key = (occurrence.kind, occurrence.period)
 
         def digest_for(occurrence=occurrence, cache_key=cache_key) -> Digest:
-            if cache_key not in built:
-                built[cache_key] = build(occurrence)
-            return built[cache_key]
+            with building:   # built once, by whichever channel's delivery gets there first
+                if cache_key not in built:
+                    built[cache_key] = build(occurrence)
+                return built[cache_key]
 
-        outcomes.append(deliver(db, transport, target, occurrence, digest_for, now, policy, triggered_by, process))
+        jobs.append((len(outcomes), target, occurrence, digest_for))
+        outcomes.append(None)
+
+    def post(job) -> tuple[int, Outcome]:
+        index, target, occurrence, digest_for = job
+        return index, deliver(db, transport, target, occurrence, digest_for, now, policy, triggered_by, process)
+
+    if policy.concurrency <= 1 or len(jobs) <= 1:
+        finished = map(post, jobs)
+    else:
+        pool = ThreadPoolExecutor(max_workers=min(policy.concurrency, len(jobs)), thread_name_prefix="digest-post")
+        with pool:
+            finished = list(pool.map(post, jobs))
+    for index, outcome in finished:
+        outcomes[index] = outcome
     return outcomes
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext
@@ -18,9 +18,9 @@ from digests.document import Document, Figure, Heading, PageBreak, Paragraph, Ta
 from storage.commentary import latest_comments
 from storage.figures import format_day, format_difference, format_money, format_value
 from storage.kpi import PanelComparison
-from storage.periods import Month, Quarter
+from storage.periods import Month, Quarter, period_end
 from storage.repository import (
-    csp_balances_for, csp_years, metric_comparison, metric_history, quarter_notes, read_catalog,
+    csp_balances_for, csp_years, latest_period_starts, metric_comparison, metric_history, quarter_notes, read_catalog,
 )
 from storage.review_queries import quarter_review_table
 
@@ -36,6 +36,7 @@ PLAN_INTRO = ("Headline metrics of the Police and Crime Plan, with the target or
 REVIEWS_INTRO = "Complaint reviews by month of receipt, as the cases stood on {day}; a review is due {days} days after receipt."
 CSP_INTRO = "Community Safety Partnership allocations and expenditure for {year}, as of {day}."
 NO_COMMENT = "None recorded."
+RETIRED = "Not shown: {count} office measure{s} with no figure since {day}, still in the catalog with {its} history."
 DIRECTION_ARROWS = {"up": "↑", "down": "↓", "flat": "↔", "none": "–"}
 OFFICE_COLUMNS = ["Metric", "Baseline comparison", "Last 3 months", "Difference to previous 3 months",
                   "Trend/outlook", "RAG"]
@@ -83,6 +84,7 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
 
     end = quarter.months[-1]
     as_of = min(end.last_day, context.today())
+    reported_since = end.shift(-11).first_day
     blocks: list = []
     figures: dict = {"quarter": quarter.label, "as_of": as_of.isoformat()}
     with context.db.session() as session:
@@ -97,8 +99,23 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
         blocks.append(Heading("Office performance", 1))
         blocks.append(Paragraph(OFFICE_INTRO.format(span=quarter.span, baseline="2024/25")))
         figures["office"] = {}
+        retired: list[str] = []
+        # A period starting a year before `reported_since` ended before it: no need to compare to know.
+        latest_starts = latest_period_starts(session, end.last_day)
+        long_ago = reported_since - timedelta(days=366)
         for section in office_sections:
-            comparisons = [compare(m) for m in catalog.in_section(section)]
+            comparisons = []
+            for metric in catalog.in_section(section):
+                if metric.slug in latest_starts and latest_starts[metric.slug] < long_ago:
+                    retired.append(metric.name)
+                    continue
+                c = compare(metric)
+                if c.period is not None and period_end(c.period) < reported_since:
+                    retired.append(metric.name)   # no figure for a year: no longer reported
+                else:
+                    comparisons.append(c)
+            if not comparisons:
+                continue
             shown += [c.metric for c in comparisons]
             blocks.append(Heading(section, 2))
             rows, rag_cells = [], {}
@@ -113,6 +130,11 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
                                      widths=(3.2, 2.2, 1.5, 1.8, 1.4, 1.0), rag_cells=rag_cells))
             for c in comparisons:
                 blocks += _metric_detail(session, context, c, end, comments, quarter, trend_chart, ChartError)
+        if retired:
+            many = len(retired) > 1
+            blocks.append(Paragraph(RETIRED.format(count=len(retired), s="s" * many, its="their" if many else "its",
+                                                   day=_day(reported_since)), style="note"))
+            figures["retired"] = retired
         blocks.append(PageBreak())
 
         # The Police and Crime Plan dashboard.

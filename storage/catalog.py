@@ -1,6 +1,7 @@
 """The metric catalog: metric definitions read from YAML (shipped and user-supplied), validated, and looked up by name."""
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -167,14 +168,17 @@ class Catalog:
     sections: list[Section]
     metrics: list[MetricDefinition]
     _by_key: dict[str, MetricDefinition] = field(default_factory=dict, init=False, repr=False)
+    _by_slug: dict[str, MetricDefinition] = field(default_factory=dict, init=False, repr=False)
+    _words: tuple[list[str], dict[str, set[str]]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for metric in self.metrics:
+            self._by_slug.setdefault(metric.slug, metric)
             for key in (metric.slug, metric.name.lower(), *metric.aliases):
                 self._by_key.setdefault(_normal(key), metric)
 
     def get(self, slug: str) -> MetricDefinition | None:
-        return next((m for m in self.metrics if m.slug == slug), None)
+        return self._by_slug.get(slug)
 
     def find(self, text: str) -> MetricDefinition | None:
         """Exact slug, name or alias (case and punctuation ignored)."""
@@ -188,11 +192,30 @@ class Catalog:
         words = _normal(text).split()
         if not words:
             return None
-        hits = {
-            metric.slug for key, metric in self._by_key.items()
-            if all(any(part.startswith(word) for part in key.split()) for word in words)
-        }
+        keys: set[str] | None = None
+        for word in words:
+            having = self._keys_with_word_starting(word)
+            keys = having if keys is None else keys & having
+            if not keys:
+                return None
+        hits = {self._by_key[key].slug for key in keys}
         return self.get(hits.pop()) if len(hits) == 1 else None
+
+    def _keys_with_word_starting(self, prefix: str) -> set[str]:
+        """Every slug, name or alias with a word that starts with `prefix`: a range of the sorted word list."""
+        if self._words is None:
+            owners: dict[str, set[str]] = {}
+            for key in self._by_key:
+                for part in key.split():
+                    owners.setdefault(part, set()).add(key)
+            self._words = (sorted(owners), owners)
+        ordered, owners = self._words
+        found: set[str] = set()
+        for part in ordered[bisect.bisect_left(ordered, prefix):]:
+            if not part.startswith(prefix):
+                break
+            found |= owners[part]
+        return found
 
     def suggest(self, text: str, limit: int = 3) -> list[MetricDefinition]:
         """The closest metrics to a miss, best first."""

@@ -207,6 +207,8 @@ def _record(row: DigestDeliveryRow) -> DeliveryRecord:
 def clear_problem(db: Database, subscription_id: int) -> None:
     """A successful post: a later problem will be reported again."""
     with db.session() as session:
-        session.execute(update(DigestSubscriptionRow).where(DigestSubscriptionRow.id == subscription_id)
+        # Only a row with a problem to clear is written: the usual post changes nothing and costs no disk write.
+        session.execute(update(DigestSubscriptionRow).where(DigestSubscriptionRow.id == subscription_id,
+                                                            DigestSubscriptionRow.problem_reported_at.is_not(None))
                         .values(problem_reported_at=None))
 

@@ -364,3 +364,29 @@ def test_digests_due_during_a_database_outage_go_out_once_after_it(registry, fak
     recovered.check()
     recovered.check()
     assert len(_digest_messages(fake, "C0OUTAGE")) == 1
+
+
+def test_many_channels_are_posted_at_once_from_one_build(registry, fake, settings):
+    """Twelve channels, four at a time: one build, one digest message in each channel, outcomes in order."""
+    db = registry.context.db
+    channels = [f"C0TEAM{n:02d}" for n in range(12)]
+    for channel in channels:
+        _subscribe(db, channel)
+    fake.leave_channel("C0TEAM05")
+    builds = []
+    build = digest_builder(registry.context)
+
+    def counted(occurrence):
+        builds.append(occurrence.period)
+        return build(occurrence)
+
+    outcomes = run_due(db, _transport(fake, settings), counted, lambda: MONDAY_6_OCT + timedelta(minutes=1),
+                       _policy(concurrency=4))
+    assert builds == ["2025-W41"]
+    assert [o.channel_id for o in outcomes] == channels
+    assert [o.state for o in outcomes] == ["posted"] * 5 + ["failed"] + ["posted"] * 6
+    for channel in channels:
+        assert len(_digest_messages(fake, channel)) == (0 if channel == "C0TEAM05" else 1)
+    again = run_due(db, _transport(fake, settings), counted, lambda: MONDAY_6_OCT + timedelta(minutes=5),
+                    _policy(concurrency=4))
+    assert {o.state for o in again} == {"already"}

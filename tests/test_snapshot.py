@@ -129,3 +129,34 @@ def test_cli_writes_the_paper(demo_db, tmp_path):
     bad = subprocess.run([KPIBOT, "snapshot", "2025/26", "--out", str(tmp_path / "x.docx")], env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "is not a quarter" in bad.stderr
+
+
+def test_measures_no_longer_reported_are_left_out_and_counted(context, tmp_path):
+    """A measure whose last figure is older than the year to the quarter's end stays in the catalog, not the paper."""
+    from digests.document import Heading, Paragraph
+    from storage.catalog import parse_catalog
+    from storage.importers.observations import import_observations
+    from storage.repository import read_catalog, sync_catalog
+
+    entry = dict(kind="office", unit="count", frequency="monthly", aggregate="sum", polarity="higher_better",
+                 definition="A measure the office used to report.")
+    catalog = parse_catalog({"sections": [{"name": "Archived Measures", "kind": "office"}], "metrics": [
+        dict(entry, slug="letters-by-fax", name="Letters received by fax", section="Archived Measures"),
+        dict(entry, slug="walk-in-visits", name="Walk-in visits", section="Archived Measures"),
+    ]}, "archived.yaml")
+    figures = tmp_path / "archived.csv"
+    figures.write_text("metric,period,value\nletters-by-fax,2024-08,3\nletters-by-fax,2024-09,2\n"
+                       "walk-in-visits,2024-09,40\nwalk-in-visits,2024-10,38\n", encoding="utf-8")
+    with context.db.session() as session:
+        sync_catalog(session, catalog, "archived.yaml", PANEL_DAY)
+    with context.db.session() as session:
+        import_observations(session, figures, read_catalog(session), "analyst", PANEL_DAY)
+    blocks = build_snapshot(context, Q2, PANEL_DAY).document.blocks
+    headings = [b.text for b in blocks if isinstance(b, Heading)]
+    # Q2 ends in September 2025: a figure for October 2024 or later keeps a measure in the paper.
+    assert "Walk-in visits" in headings and "Archived Measures" in headings
+    assert "Letters received by fax" not in headings
+    notes = [b.text for b in blocks if isinstance(b, Paragraph) and b.text.startswith("Not shown")]
+    assert notes == ["Not shown: 1 office measure with no figure since 1 Oct 2024, still in the catalog with its history."]
+    glossary = blocks[-1]
+    assert "Letters received by fax" not in [row[0] for row in glossary.rows]

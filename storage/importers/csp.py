@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, parse_day, parse_money, read_table, require_columns, text,
+    CellError, ImportRejected, ImportResult, Problem, insert_rows, parse_day, parse_money, read_table, require_columns,
+    text,
 )
 from storage.models import CspAllocationRow, CspSpendRow, ImportRow
 from storage.periods import Month, PeriodError, parse_financial_year
@@ -108,8 +109,8 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime) -> I
                 problems.append(Problem(number, "area", f"{area_text!r} has no {year} allocation (areas with one: "
                                                         f"{known}); import csp-allocations first"))
         if spent_on and area and project and amount is not None:
-            records.append(CspSpendRow(spent_on=spent_on, area=area, project=project, amount=amount,
-                                       source=table.filename, loaded_by=loaded_by, loaded_at=now))
+            records.append(dict(spent_on=spent_on, area=area, project=project, amount=amount,
+                                source=table.filename, loaded_by=loaded_by, loaded_at=now))
     if problems:
         raise ImportRejected(table.filename, problems)
     if not records:
@@ -119,7 +120,6 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime) -> I
     session.add(batch)
     session.flush()
     for record in records:
-        record.import_id = batch.id
-    session.add_all(records)
-    session.flush()
+        record["import_id"] = batch.id
+    insert_rows(session, CspSpendRow, records)
     return ImportResult("CSP spend", table.filename, len(records), len(records), 0)

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from storage.catalog import Catalog, MetricDefinition
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, Table, is_blank, parse_number, read_table, require_columns, text,
+    CellError, ImportRejected, ImportResult, Problem, Table, in_batches, insert_rows, is_blank, parse_number, read_table,
+    require_columns, text,
 )
 from storage.models import ImportRow, MetricRow, ObservationHistoryRow, ObservationRow
 from storage.periods import FinancialYear, Month, Period, PeriodError, Quarter, parse_month, parse_period, period_kind, period_start
@@ -233,8 +234,10 @@ def import_observations(session: Session, path, catalog: Catalog, loaded_by: str
     wanted_ids = {ids[r.metric.slug] for r in records}
     existing = {
         (row.metric_id, row.period): row
-        for row in session.scalars(select(ObservationRow).where(ObservationRow.metric_id.in_(wanted_ids)))
+        for ids_slice in in_batches(sorted(wanted_ids))
+        for row in session.scalars(select(ObservationRow).where(ObservationRow.metric_id.in_(ids_slice)))
     }
+    new_rows: list[dict] = []
     inserted = replaced = unchanged = 0
     source = source or table.filename
     for record in records:
@@ -242,7 +245,7 @@ def import_observations(session: Session, path, catalog: Catalog, loaded_by: str
         fields = dict(value=record.value, numerator=record.numerator, denominator=record.denominator, note=record.note)
         row = existing.get((metric_id, record.period.label))
         if row is None:
-            session.add(ObservationRow(
+            new_rows.append(dict(
                 metric_id=metric_id, period=record.period.label, period_kind=period_kind(record.period),
                 period_start=period_start(record.period), source=source, loaded_by=loaded_by, loaded_at=now,
                 import_id=batch.id, **fields,
@@ -261,5 +264,6 @@ def import_observations(session: Session, path, catalog: Catalog, loaded_by: str
             row.source, row.loaded_by, row.loaded_at, row.import_id = source, loaded_by, now, batch.id
             replaced += 1
     batch.inserted, batch.replaced = inserted, replaced
+    insert_rows(session, ObservationRow, new_rows)
     session.flush()
     return ImportResult("observations", table.filename, len(records), inserted, replaced, unchanged)

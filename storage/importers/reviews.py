@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, is_blank, parse_day, read_table, require_columns, text,
+    CellError, ImportRejected, ImportResult, Problem, in_batches, insert_rows, is_blank, parse_day, read_table,
+    require_columns, text,
 )
 from storage.models import ImportRow, ReviewRow
 from storage.reviews import Review
@@ -77,16 +78,18 @@ def import_reviews(session: Session, path, loaded_by: str, now: datetime) -> Imp
     table, reviews = read_reviews(path, now.date())
     existing = {
         row.reference.upper(): row
-        for row in session.scalars(select(ReviewRow).where(ReviewRow.reference.in_([r.reference for r in reviews])))
+        for references in in_batches([r.reference for r in reviews])
+        for row in session.scalars(select(ReviewRow).where(ReviewRow.reference.in_(references)))
     }
+    new_rows: list[dict] = []
     inserted = replaced = unchanged = 0
     for review in reviews:
         fields = dict(received_on=review.received, completed_on=review.completed, outcome=review.outcome,
                       learning=review.learning)
         row = existing.get(review.reference.upper())
         if row is None:
-            session.add(ReviewRow(reference=review.reference, source=table.filename, loaded_by=loaded_by,
-                                  loaded_at=now, **fields))
+            new_rows.append(dict(reference=review.reference, source=table.filename, loaded_by=loaded_by,
+                                 loaded_at=now, **fields))
             inserted += 1
         elif all(getattr(row, k) == v for k, v in fields.items()):
             unchanged += 1
@@ -95,6 +98,7 @@ def import_reviews(session: Session, path, loaded_by: str, now: datetime) -> Imp
                 setattr(row, key, value)
             row.source, row.loaded_by, row.loaded_at = table.filename, loaded_by, now
             replaced += 1
+    insert_rows(session, ReviewRow, new_rows)
     session.add(ImportRow(kind="reviews", filename=table.filename, sha256=table.sha256, rows=len(reviews),
                           inserted=inserted, replaced=replaced, loaded_by=loaded_by, loaded_at=now))
     session.flush()
