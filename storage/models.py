@@ -119,7 +119,8 @@ class ReviewRow(Base):
 
 class CspAllocationRow(Base):
     __tablename__ = "csp_allocations"
-    __table_args__ = (UniqueConstraint("area", "year", name="uq_csp_allocations_area_year"),)
+    __table_args__ = (UniqueConstraint("area", "year", name="uq_csp_allocations_area_year"),
+                      Index("ix_csp_allocations_year", "year"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area: Mapped[str] = mapped_column(String(120))

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, timezone
+from decimal import Decimal
 
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.app import build_registry
 from bot.console import run_console
 from storage.db import current_revision, head_revision, upgrade
+from storage.models import Base, CspAllocationRow
+from storage.repository import csp_years
 
 
 def test_schema_is_at_head_and_upgrade_is_idempotent(db):
@@ -21,8 +27,27 @@ def test_indexes_fit_the_queries(db):
         return {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
     assert ("metric_id", "period_start") in columns("observations")
     assert ("completed_on", "received_on") in columns("reviews")
+    assert ("year",) in columns("csp_allocations")
     uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("observations")}
     assert ("metric_id", "period") in uniques
+
+
+def test_migrations_build_exactly_the_models(db):
+    """No table, column or index in the models that a migration does not create, or the other way round."""
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_allocated_years_are_listed_once_each_oldest_first(db):
+    with db.session() as session:
+        assert csp_years(session) == []
+        loaded = datetime(2025, 10, 27, tzinfo=timezone.utc)
+        for area, year in [("Rutland", "2025/26"), ("Blaby", "2023/24"), ("Rutland", "2023/24"),
+                           ("Charnwood", "2025/26"), ("Blaby", "2021/22")]:
+            session.add(CspAllocationRow(area=area, year=year, allocation=Decimal("1000.00"), source="test",
+                                         loaded_by="test", loaded_at=loaded))
+        session.flush()
+        assert csp_years(session) == ["2021/22", "2023/24", "2025/26"]
 
 
 def test_console_answers_each_line_until_end_of_input(demo_db, settings):
