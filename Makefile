@@ -20,8 +20,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# Not part of `make test`: about 15 minutes on 2 cores the first time (it builds the M and L datasets, kept
-# in bench/.cache), less after. Writes bench/RESULTS.md; exits 1 if a budget fails, 2 if it stops on an error.
+# Not part of `make test`: about 6 minutes on 2 cores the first time (it builds the M and L datasets, kept
+# in bench/.cache and PostgreSQL), under 2 after. Writes bench/RESULTS.md; exits 1 if a budget fails, 2 if it stops on an error.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
