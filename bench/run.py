@@ -95,6 +95,10 @@ def _ratio_row(group: str, name: str, stats: Stats, reference: Stats, limit: flo
                verdict="pass" if ratio <= limit else "FAIL")
 
 
+class BenchError(RuntimeError):
+    """The benchmark could not measure something; the message says what went wrong."""
+
+
 def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -130,9 +134,17 @@ def postgres_database(base_url: str, scale: Scale) -> str:
 
     name = f"kpibot_bench_{scale.name.lower()}"
     key = _cache_key(scale)
+    from sqlalchemy.exc import OperationalError
+
     admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
+        try:
+            connection = admin.connect()
+        except OperationalError as exc:
+            raise BenchError(f"cannot reach PostgreSQL at {make_url(base_url).render_as_string()} "
+                             f"({str(exc.orig).strip().splitlines()[0]}); set KPIBOT_BENCH_POSTGRES_URL to a "
+                             "server you can create databases on, or pass --postgres '' to skip PostgreSQL") from None
+        with connection:
             comment = connection.execute(text(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
                 {"name": name}).first()
@@ -180,7 +192,7 @@ def bench_handlers(plan: Plan, urls: dict[str, str]) -> None:
                 answers[scale.name] = render_text(registry.run_line(line))
                 cases[f"{label}|{scale.name}"] = lambda registry=registry, line=line: registry.run_line(line)
             if len(set(answers.values())) != 1:
-                raise SystemExit(f"{line} answers differently at {', '.join(answers)}: the generator changed an answer")
+                raise BenchError(f"{line} answers differently at {', '.join(answers)}: the generator changed an answer")
         stats = side_by_side(cases, plan.repeats, warmup=3)
     finally:
         for db in databases:
@@ -216,7 +228,7 @@ def serve_process(url: str, api_url: str):
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise SystemExit(f"kpibot serve exited: {process.stderr.read()[-2000:]}")
+                raise BenchError(f"kpibot serve exited: {process.stderr.read()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
                     if answer.status == 200:
@@ -224,7 +236,7 @@ def serve_process(url: str, api_url: str):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit("kpibot serve did not answer /healthz within 60 s")
+                raise BenchError("kpibot serve did not answer /healthz within 60 s")
             time.sleep(0.1)
         yield process, f"http://127.0.0.1:{port}/slack/events"
     finally:
@@ -244,7 +256,7 @@ def fake_slack_process():
     try:
         api_url = process.stdout.readline().strip()
         if not api_url.startswith("http"):
-            raise SystemExit("the fake Slack API did not start")
+            raise BenchError("the fake Slack API did not start")
         yield api_url
     finally:
         process.stdin.close()
@@ -263,7 +275,7 @@ def _post_commands(events_url: str, fake, count: int, clients: int, mix=MIXED, s
         body = slash_command_body(command, text, response_url=fake.response_url(f"bench{index}"))
         answer = post_signed(events_url, body, SECRET, timeout=30)
         if answer.status != 200:
-            raise SystemExit(f"{command} {text} answered HTTP {answer.status}: {answer.body[:300]}")
+            raise BenchError(f"{command} {text} answered HTTP {answer.status}: {answer.body[:300]}")
         return answer.elapsed
 
     indices = range(start, start + count)
@@ -322,7 +334,7 @@ def bench_ask(plan: Plan, url: str) -> None:
         done = subprocess.run([kpibot, "ask", "/kpi calls-under-25s"], env=env, cwd=ROOT, capture_output=True,
                               text=True)
         if done.returncode != 0 or "Calls answered" not in done.stdout:
-            raise SystemExit(f"kpibot ask failed ({done.returncode}): {done.stderr[-500:]}")
+            raise BenchError(f"kpibot ask failed ({done.returncode}): {done.stderr[-500:]}")
 
     def bare() -> None:
         subprocess.run([sys.executable, "-c", "import sqlalchemy"], check=True, env=env, cwd=ROOT)
@@ -409,7 +421,7 @@ def bench_digest(plan: Plan, url: str) -> None:
             outcomes = run_due(db, transport, build_digest, clock, DeliveryPolicy(), subscription_ids=ids)
             samples[channels].append(time.perf_counter() - started)
             if len(outcomes) != channels or any(o.state != "posted" for o in outcomes):
-                raise SystemExit(f"digest delivery: {[o.state for o in outcomes][:5]} ...")
+                raise BenchError(f"digest delivery: {[o.state for o in outcomes][:5]} ...")
 
         samples: dict[int, list[float]] = {1: [], plan.digest_channels: []}
         run(1)
@@ -514,10 +526,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         plan = Plan(False, [SCALES["S"], SCALES["M"], SCALES["L"]], repeats=60, http_requests=200,
                     serve_commands=1000, digest_channels=100, process_repeats=12, postgres_url=args.postgres or None)
+    # PostgreSQL first: a server that cannot be reached stops the run before minutes of SQLite building.
+    postgres = postgres_database(plan.postgres_url, plan.big) if plan.postgres_url and "http" in wanted else None
     urls = {scale.name: sqlite_database(scale) for scale in plan.scales}
-    backends = {"SQLite": urls[plan.big.name]}
-    if plan.postgres_url and "http" in wanted:
-        backends["PostgreSQL"] = postgres_database(plan.postgres_url, plan.big)
+    backends = {"SQLite": urls[plan.big.name], **({"PostgreSQL": postgres} if postgres else {})}
     parts = {
         "handlers": lambda: bench_handlers(plan, urls),
         "http": lambda: bench_http(plan, urls, backends),
@@ -546,6 +558,9 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         _progress("stopped; nothing written")
         sys.exit(130)
+    except BenchError as exc:
+        _progress(f"the benchmark stopped: {exc}; nothing written")
+        sys.exit(2)
     except Exception:  # a crash is not a budget verdict: exit 2, so `make bench` and the smoke test can tell
         traceback.print_exc()
         _progress("the benchmark stopped on the error above; nothing written")

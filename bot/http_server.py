@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
@@ -14,6 +15,8 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few kilobytes
+# In each request's Bolt context: time.monotonic() when its body was read, so the ack budget counts from then.
+RECEIVED_AT = "kpibot_received_at"
 
 
 class SlackHTTPServer(ThreadingHTTPServer):
@@ -84,7 +87,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413, "request too large")
             return
         body = self.rfile.read(length).decode("utf-8", errors="replace")
-        response = self.server.bolt_app.dispatch(BoltRequest(body=body, query=query, headers=dict(self.headers)))
+        request = BoltRequest(body=body, query=query, headers=dict(self.headers),
+                              context={RECEIVED_AT: time.monotonic()})
+        response = self.server.bolt_app.dispatch(request)
         if response.status == 401:
             # Never log the body: it carries user text and a response URL.
             LOGGER.warning("refused a request from %s: bad signature or timestamp older than 5 minutes",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 import urllib.error
@@ -23,6 +24,7 @@ API_APP_ID = "A0KPIBOT"
 VERIFICATION_TOKEN = "fake-verification-token"
 DEFAULT_RESPONSE_URL = "https://hooks.slack.com/commands/T0001/1000000000001/fakeResponseToken"
 DEFAULT_TRIGGER_ID = "1000000000001.1000000000.0123456789abcdef0123456789abcdef"
+_TRIGGERS = itertools.count(1)
 DEFAULT_MESSAGE_TS = "1760000000.000100"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -39,9 +41,13 @@ class SignedResponse(NamedTuple):
 
 def slash_command_body(command: str, text: str = "", user_id: str = "U0USER", channel_id: str = "C0GENERAL",
                        response_url: str = DEFAULT_RESPONSE_URL, team_id: str = TEAM_ID,
-                       trigger_id: str = DEFAULT_TRIGGER_ID, user_name: str = "analyst",
+                       trigger_id: str | None = None, user_name: str = "analyst",
                        channel_name: str = "general") -> str:
-    """The form body Slack posts when someone runs `command text`, fields in Slack's order."""
+    """The form body Slack posts when someone runs `command text`, fields in Slack's order.
+
+    Each invocation gets a trigger_id of its own, as from Slack, unless one is given."""
+    if trigger_id is None:
+        trigger_id = f"1000000000001.1000000000.{next(_TRIGGERS):032x}"
     return urlencode({
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,

@@ -104,3 +104,15 @@ def test_quick_bench_prints_every_row_with_a_budget_and_verdict(tmp_path):
     assert written.count("\n| ") == len(rows) + 1  # the header and the rows: one table
     assert ("every budget holds" in written) == (done.returncode == 0)
     assert done.stdout.strip().startswith("# kpibot benchmark (quick)")
+
+
+def test_an_unreachable_postgresql_stops_the_run_with_what_to_do(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    done = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--only", "http", "--out", str(out),
+                           "--postgres", "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2          # not 1: no budget was judged
+    assert "cannot reach PostgreSQL at postgresql+psycopg://postgres@127.0.0.1:1/nowhere" in done.stderr
+    assert "--postgres ''" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()

@@ -335,3 +335,47 @@ def test_health_is_503_when_the_database_is_down():
             server.shutdown()
             server.server_close()
     down.dispose()
+
+
+def test_twenty_slow_commands_at_once_are_all_acknowledged_and_answered(slack):
+    """Bolt gives up on an ack after 3 s and answers 404; queued behind other requests, no ack may wait that long."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, fake, registry = slack
+
+    def slow(request, context):
+        time.sleep(0.6)
+        return Response(title=f"answer {request.text}")
+
+    registry.add("/slowish", slow, "test only")
+    settings = Settings(database_url=registry.context.db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                        slack_api_url=fake.api_url, _env_file=None)
+    server = SlackHTTPServer(build_slack_app(settings, registry), "127.0.0.1", 0)
+    server.start_in_thread()
+    try:
+        events = f"http://127.0.0.1:{server.port}/slack/events"
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(lambda n: command(events, fake, str(n), name="/slowish", response=f"s{n}"),
+                                    range(20)))
+        assert [a.status for a in answers] == [200] * 20
+        assert max(a.elapsed for a in answers) < 3.0
+        in_ack = {n for n, a in enumerate(answers) if json.loads(a.body)["text"] == f"answer {n}"}
+        followed = set(range(20)) - in_ack
+        for n in followed:
+            assert json.loads(answers[n].body)["text"] == STILL_WORKING
+            assert fake.wait_for(lambda: fake.responses(f"s{n}"), timeout=10)[0]["text"] == f"answer {n}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_serve_caps_malloc_arenas_unless_told_otherwise(monkeypatch):
+    import os
+
+    from bot.slack_app import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False                 # the operator's own setting stands
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    glibc = (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc") if hasattr(os, "confstr") else False
+    assert limit_malloc_arenas() is glibc
