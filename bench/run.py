@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import platform
 import shutil
@@ -111,6 +112,13 @@ def _cache_key(scale: Scale) -> str:
     return f"{scale.name}-{scale.metrics}-{scale.reviews}-{scale.areas}-{scale.spend_per_area}-g{GENERATOR_VERSION}-{head_revision()}"
 
 
+def _build(url: str, scale: Scale) -> None:
+    """Generate `scale`'s files and load them into the database at `url`, saying how long each part took."""
+    with tempfile.TemporaryDirectory() as work:
+        timings = build(url, scale, Path(work), _progress)
+    _progress(f"  built in {sum(timings.values()):.0f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+
+
 def sqlite_database(scale: Scale) -> str:
     """A SQLite file at `scale`, built once and kept under bench/.cache until the schema or generator changes."""
     CACHE.mkdir(exist_ok=True)
@@ -120,9 +128,7 @@ def sqlite_database(scale: Scale) -> str:
         partial = path.with_suffix(".partial")
         for stale in CACHE.glob(f"{scale.name}-*"):
             stale.unlink()
-        with tempfile.TemporaryDirectory() as work:
-            timings = build(f"sqlite:///{partial}", scale, Path(work), _progress)
-        _progress(f"  built in {sum(timings.values()):.0f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+        _build(f"sqlite:///{partial}", scale)
         partial.rename(path)
     return f"sqlite:///{path}"
 
@@ -131,11 +137,11 @@ def postgres_database(base_url: str, scale: Scale) -> str:
     """A PostgreSQL database at `scale`, kept between runs; its comment records what built it."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
     name = f"kpibot_bench_{scale.name.lower()}"
     key = _cache_key(scale)
-    from sqlalchemy.exc import OperationalError
-
+    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         try:
@@ -149,14 +155,11 @@ def postgres_database(base_url: str, scale: Scale) -> str:
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
                 {"name": name}).first()
             if comment is not None and comment[0] == key:
-                return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+                return url
             _progress(f"building the {scale.name} dataset in PostgreSQL (database {name})")
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-        with tempfile.TemporaryDirectory() as work:
-            timings = build(url, scale, Path(work), _progress)
-        _progress(f"  built in {sum(timings.values()):.0f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+        _build(url, scale)
         with admin.connect() as connection:
             connection.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{key}'"))
         return url
@@ -294,7 +297,7 @@ def _peak_rss_mb(pid: int) -> tuple[float, float]:
     return kb("VmHWM"), kb("VmRSS")
 
 
-def bench_http(plan: Plan, urls: dict[str, str], backends: dict[str, str]) -> None:
+def bench_http(plan: Plan, backends: dict[str, str]) -> None:
     from tests.fake_slack import FakeSlack
 
     _progress(f"2. HTTP round trips at {plan.big.name}" + (" and 7. serve's memory" if plan.serve_commands else ""))
@@ -408,7 +411,7 @@ def bench_digest(plan: Plan, url: str) -> None:
         registry = build_registry(settings, db, clock=clock)
         transport = SlackDigestTransport(web_client(settings))
         build_digest = digest_builder(registry.context)
-        counter = iter(range(1_000_000))
+        counter = itertools.count()
 
         def run(channels: int) -> None:
             batch = next(counter)
@@ -532,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     backends = {"SQLite": urls[plan.big.name], **({"PostgreSQL": postgres} if postgres else {})}
     parts = {
         "handlers": lambda: bench_handlers(plan, urls),
-        "http": lambda: bench_http(plan, urls, backends),
+        "http": lambda: bench_http(plan, backends),
         "ask": lambda: bench_ask(plan, urls[plan.big.name]),
         "chart": lambda: bench_chart(plan, urls["S"]),
         "digest": lambda: bench_digest(plan, urls["S"]),

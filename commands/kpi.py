@@ -81,7 +81,6 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
         text, chart = _strip_word(text, "chart")
         # A slug as typed is one indexed row: a one-shot `kpibot ask` need not read the whole catalog.
         metric = metric_by_slug(session, text.strip().lower())
-        catalog = None
         if metric is None:
             catalog = read_catalog(session)
             metric = catalog.match(text)

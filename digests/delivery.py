@@ -1,6 +1,7 @@
 """Delivering digests exactly once: claim in the ledger, look before re-posting, post, record the outcome."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -157,8 +158,8 @@ def run_due(db: Database, transport: DigestTransport, build: DigestBuilder, now:
     """
     built: dict[tuple[str, str], Digest] = {}
     building = threading.Lock()
-    outcomes: list[Outcome | None] = []
-    jobs: list[tuple[int, Target, Occurrence, Callable[[], Digest]]] = []
+    # One job per subscription, in subscription order: a skip is already decided, a delivery is to be done.
+    jobs: list[Callable[[], Outcome]] = []
     moment = now()
     for subscription in ledger.active_subscriptions(db, kind):
         if subscription_ids is not None and subscription.id not in subscription_ids:
@@ -175,7 +176,8 @@ def run_due(db: Database, transport: DigestTransport, build: DigestBuilder, now:
                                      f"missed by more than the {policy.grace} grace window"):
                 LOGGER.warning("skipped the %s digest %s for %s: due %s, more than %s ago", occurrence.kind,
                                occurrence.period, subscription.channel_id, occurrence.scheduled_for, policy.grace)
-                outcomes.append(Outcome(subscription.channel_id, occurrence.kind, occurrence.period, "skipped"))
+                skipped = Outcome(subscription.channel_id, occurrence.kind, occurrence.period, "skipped")
+                jobs.append(lambda skipped=skipped: skipped)
             continue
         cache_key = (occurrence.kind, occurrence.period)
 
@@ -185,20 +187,11 @@ def run_due(db: Database, transport: DigestTransport, build: DigestBuilder, now:
                     built[cache_key] = build(occurrence)
                 return built[cache_key]
 
-        jobs.append((len(outcomes), target, occurrence, digest_for))
-        outcomes.append(None)
-
-    def post(job) -> tuple[int, Outcome]:
-        index, target, occurrence, digest_for = job
-        return index, deliver(db, transport, target, occurrence, digest_for, now, policy, triggered_by, process)
+        jobs.append(functools.partial(deliver, db, transport, target, occurrence, digest_for, now, policy,
+                                      triggered_by, process))
 
     if policy.concurrency <= 1 or len(jobs) <= 1:
-        finished = map(post, jobs)
-    else:
-        pool = ThreadPoolExecutor(max_workers=min(policy.concurrency, len(jobs)), thread_name_prefix="digest-post")
-        with pool:
-            finished = list(pool.map(post, jobs))
-    for index, outcome in finished:
-        outcomes[index] = outcome
-    return outcomes
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=min(policy.concurrency, len(jobs)), thread_name_prefix="digest-post") as pool:
+        return list(pool.map(lambda job: job(), jobs))   # map keeps the jobs' order
 

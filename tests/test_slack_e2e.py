@@ -1,6 +1,7 @@
 """The real Bolt app in HTTP mode, sent signed requests exactly as Slack sends them, talking to a fake Slack Web API."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -21,6 +22,25 @@ TOKEN = "xoxb-0000-test-token"
 PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
 
 
+@contextlib.contextmanager
+def serving(settings: Settings, registry):
+    """The Bolt app for `registry` in HTTP mode on a free port; yields its events URL."""
+    server = SlackHTTPServer(build_slack_app(settings, registry), "127.0.0.1", 0)
+    server.start_in_thread()
+    try:
+        yield f"http://127.0.0.1:{server.port}/slack/events"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def serving_again(registry, fake):
+    """A second app over `registry`: Bolt registers listeners at start, so a command a test adds needs one."""
+    settings = Settings(database_url=registry.context.db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                        slack_api_url=fake.api_url, _env_file=None)
+    return serving(settings, registry)
+
+
 @pytest.fixture
 def slack(demo_db):
     """A running app: (events URL, fake Slack, registry)."""
@@ -28,14 +48,8 @@ def slack(demo_db):
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=fake.api_url, sensitive_channel_ids="C0GOV", _env_file=None)
         registry = build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
-        app = build_slack_app(settings, registry)
-        server = SlackHTTPServer(app, "127.0.0.1", 0)
-        server.start_in_thread()
-        try:
-            yield f"http://127.0.0.1:{server.port}/slack/events", fake, registry
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serving(settings, registry) as events:
+            yield events, fake, registry
 
 
 def command(url, fake, text, name="/kpi", **kwargs):
@@ -125,20 +139,11 @@ def test_an_answer_slower_than_the_ack_budget_follows_by_response_url(slack):
         return Response(title="slow answer ready")
 
     registry.add("/slowpoke", slow, "test only")
-    # The Bolt app registered its listeners at start; rebuild it so the new command is heard.
-    settings = Settings(database_url=registry.context.db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                        slack_api_url=fake.api_url, _env_file=None)
-    server = SlackHTTPServer(build_slack_app(settings, registry), "127.0.0.1", 0)
-    server.start_in_thread()
-    try:
-        events = f"http://127.0.0.1:{server.port}/slack/events"
+    with serving_again(registry, fake) as events:
         answer = command(events, fake, "", name="/slowpoke", response="slow")
         assert answer.status == 200 and answer.elapsed < 3.0
         assert json.loads(answer.body)["text"] == STILL_WORKING
         assert fake.wait_for(lambda: fake.responses("slow"), timeout=10)[0]["text"] == "slow answer ready"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_oversized_and_unknown_paths(slack):
@@ -264,11 +269,7 @@ def test_guests_are_refused_and_groups_grant_roles(demo_db):
                             slack_api_url=fake.api_url, editor_group_ids="S0ANALYSTS", _env_file=None)
         fake.make_guest("U0GUEST")
         fake.set_group("S0ANALYSTS", ["U0ANALYST"])
-        server = SlackHTTPServer(build_slack_app(settings, build_registry(settings, demo_db, clock=lambda: PANEL_DAY)),
-                                 "127.0.0.1", 0)
-        server.start_in_thread()
-        events = f"http://127.0.0.1:{server.port}/slack/events"
-        try:
+        with serving(settings, build_registry(settings, demo_db, clock=lambda: PANEL_DAY)) as events:
             def ask(text, user):
                 body = slash_command_body("/kpi", text, user_id=user, response_url=fake.response_url("g"))
                 return json.loads(post_signed(events, body, SECRET).body)["text"]
@@ -278,9 +279,6 @@ def test_guests_are_refused_and_groups_grant_roles(demo_db):
             note = "calls-under-25s note 2025/26 Q2 Raised with the team."
             assert "That needs the editor role" in ask(note, "U0MEMBER")
             assert "Observation saved" in ask(note, "U0ANALYST")
-        finally:
-            server.shutdown()
-            server.server_close()
 
 
 def test_health_and_metrics_endpoints(slack):
@@ -348,12 +346,7 @@ def test_twenty_slow_commands_at_once_are_all_acknowledged_and_answered(slack):
         return Response(title=f"answer {request.text}")
 
     registry.add("/slowish", slow, "test only")
-    settings = Settings(database_url=registry.context.db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                        slack_api_url=fake.api_url, _env_file=None)
-    server = SlackHTTPServer(build_slack_app(settings, registry), "127.0.0.1", 0)
-    server.start_in_thread()
-    try:
-        events = f"http://127.0.0.1:{server.port}/slack/events"
+    with serving_again(registry, fake) as events:
         with ThreadPoolExecutor(max_workers=20) as pool:
             answers = list(pool.map(lambda n: command(events, fake, str(n), name="/slowish", response=f"s{n}"),
                                     range(20)))
@@ -364,9 +357,6 @@ def test_twenty_slow_commands_at_once_are_all_acknowledged_and_answered(slack):
         for n in followed:
             assert json.loads(answers[n].body)["text"] == STILL_WORKING
             assert fake.wait_for(lambda: fake.responses(f"s{n}"), timeout=10)[0]["text"] == f"answer {n}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_serve_caps_malloc_arenas_unless_told_otherwise(monkeypatch):

@@ -289,8 +289,8 @@ def insert_rows(session, model, rows: list[dict]) -> None:
     if not rows:
         return
     session.flush()
-    for start in range(0, len(rows), INSERT_BATCH):
-        session.execute(insert(model), rows[start:start + INSERT_BATCH])
+    for batch in in_batches(rows, INSERT_BATCH):
+        session.execute(insert(model), batch)
 
 
 def in_batches(values: list, size: int = LOOKUP_BATCH):
