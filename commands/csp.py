@@ -66,7 +66,7 @@ def day_text(day: date) -> str:
 
 def csp_command(request: CommandRequest, context: CommandContext) -> Response:
     try:
-        options = split_options(request.text, request.as_of)
+        options = split_options(request.text, request.as_of, context.today())
     except OptionError as exc:
         return error(str(exc), AS_OF_EXAMPLE)
     if _STRAY_AS_OF.search(options.text):

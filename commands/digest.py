@@ -46,7 +46,7 @@ def register(registry: CommandRegistry) -> None:
 
 def digest_command(request: CommandRequest, context: CommandContext) -> Response:
     try:
-        options = split_options(request.text, request.as_of)
+        options = split_options(request.text, request.as_of, context.today())
     except OptionError as exc:
         return error(str(exc), USAGE)
     words = options.text.split()

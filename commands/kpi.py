@@ -69,7 +69,7 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
     if comment:
         return comment_command(request, context, comment["metric"], comment["kind"].lower(), comment["rest"])
     try:
-        options = split_options(request.text, request.as_of)
+        options = split_options(request.text, request.as_of, context.today())
     except OptionError as exc:
         return error(str(exc), "Example: /kpi calls-under-25s as of 2025-09-30")
     text = options.text

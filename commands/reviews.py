@@ -79,7 +79,7 @@ def _usage_error(message: str, *hints: str) -> Response:
 
 def reviews_command(request: CommandRequest, context: CommandContext) -> Response:
     try:
-        options = split_options(request.text, request.as_of)
+        options = split_options(request.text, request.as_of, context.today())
     except OptionError as exc:
         return error(str(exc), AS_OF_EXAMPLE)
     if _STRAY_AS_OF.search(options.text):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from statistics import fmean
 from typing import Iterable, Sequence
 
@@ -28,6 +29,8 @@ class Point:
     value: float | None
     numerator: float | None = None
     denominator: float | None = None
+    # The date the figure stands at, where it is not the end of its period (a survey published early).
+    as_at: date | None = None
 
     @property
     def has_counts(self) -> bool:

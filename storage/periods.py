@@ -169,7 +169,7 @@ _QUARTER_RES = [
     re.compile(rf"^q(?P<q>\d)\s*{_FY}$", re.I),
 ]
 _MONTH_ISO_RE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})(?:-01)?$")
-_MONTH_NAME_RE = re.compile(r"^(?P<name>[a-z]{3,9})[\s\-']*(?P<y>\d{2}|\d{4})$", re.I)
+_MONTH_NAME_RE = re.compile(r"^(?P<name>[a-z]{3,9})\.?[\s\-',]*(?P<y>\d{2}|\d{4})$", re.I)
 
 
 def parse_financial_year(text: str) -> FinancialYear:
@@ -195,11 +195,10 @@ def parse_month(text: str) -> Month:
         return Month(int(match["y"]), int(match["m"]))
     match = _MONTH_NAME_RE.match(cleaned)
     if match:
-        name = match["name"].lower()
-        for number, full in enumerate(MONTH_NAMES, start=1):
-            if full.lower().startswith(name) and len(name) >= 3 and (name == full.lower() or len(name) <= 4):
-                year = int(match["y"])
-                return Month(year + 2000 if year < 100 else year, number)
+        number = _month_number(match["name"])
+        if number is not None:
+            year = int(match["y"])
+            return Month(year + 2000 if year < 100 else year, number)
     raise PeriodError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2025-09")
 
 
@@ -232,11 +231,88 @@ def parse_period_label(label: str) -> Period:
     return parse_period(label)
 
 
+_DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
+_DAY_NAME_RE = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s\-]+(?P<name>[a-z]{3,9})\.?[\s\-,]+(?P<y>\d{2}|\d{4})$", re.I)
+_BARE_QUARTER_RE = re.compile(r"^q(?P<q>\d)$", re.I)
+_RELATIVE_RE = re.compile(r"^(?P<which>last|this|previous|current)\s+(?P<unit>month|quarter|year|financial\s+year)$", re.I)
+DATE_FORMS = "2025-09-30, 30/09/2025, 30 Sep 2025, Sep 2025, 2025/26 Q2, Q2, last month or last quarter"
+
+
+def _month_number(name: str) -> int | None:
+    """1-12 for a month's name or a common abbreviation (Sep, Sept, September); None otherwise."""
+    name = name.lower().rstrip(".")
+    for number, full in enumerate(MONTH_NAMES, start=1):
+        full = full.lower()
+        if len(name) >= 3 and (name == full or (full.startswith(name) and len(name) <= 4)):
+            return number
+    return None
+
+
 def parse_date(text: str) -> date:
+    """A day as people in England write it: 2025-09-30, 30/09/2025, 30 Sep 2025, 30 September 2025."""
+    cleaned = " ".join(str(text).split())
+    for form in _DAY_FORMATS:
+        try:
+            return datetime.strptime(cleaned, form).date()
+        except ValueError:
+            continue
+    match = _DAY_NAME_RE.match(cleaned)
+    if match:
+        number = _month_number(match["name"])
+        year = int(match["y"])
+        if number is not None:
+            try:
+                return date(year + 2000 if year < 100 else year, number, int(match["d"]))
+            except ValueError:
+                raise PeriodError(f"{text!r} is not a day of the calendar") from None
+    raise PeriodError(f"{text!r} is not a date; write it like 2025-09-30, 30/09/2025 or 30 Sep 2025")
+
+
+def current_quarter(today: date) -> Quarter:
+    return Month.of(today).quarter
+
+
+def parse_relative_period(text: str, today: date) -> Period | None:
+    """`Q2` (of the financial year `today` is in), `last month`, `last quarter`, `this year`; None if not one."""
+    cleaned = " ".join(str(text).split()).lower()
+    bare = _BARE_QUARTER_RE.match(cleaned)
+    if bare:
+        return Quarter(Month.of(today).financial_year.start_year, int(bare["q"]))
+    match = _RELATIVE_RE.match(cleaned)
+    if not match:
+        return None
+    back = 1 if match["which"] in ("last", "previous") else 0
+    unit = match["unit"].split()[-1]
+    month = Month.of(today)
+    if unit == "month":
+        return month.shift(-back)
+    if unit == "quarter":
+        quarter = month.quarter
+        return quarter.previous() if back else quarter
+    return FinancialYear(month.financial_year.start_year - back)
+
+
+def parse_when(text: str, today: date) -> date:
+    """An `as of` date in any of the forms of DATE_FORMS; a month, quarter or year stands for its last day."""
     try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise PeriodError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-09-30") from None
+        return parse_date(text)
+    except PeriodError:
+        pass
+    relative = parse_relative_period(text, today)
+    if relative is not None:
+        return period_end(relative)
+    try:
+        return period_end(parse_period(text))
+    except PeriodError:
+        raise PeriodError(f"{text!r} is not a date; write it as one of {DATE_FORMS}") from None
+
+
+def parse_period_text(text: str, today: date) -> Period:
+    """A period as people type it: a month, quarter or year, `Q2`, `last month`, `last quarter`."""
+    relative = parse_relative_period(text, today)
+    if relative is not None:
+        return relative
+    return parse_period(text)
 
 
 def year_elapsed_share(year: FinancialYear, as_of: date) -> float:

@@ -223,7 +223,7 @@ def test_help(registry):
      "Areas with a 2025/26 allocation: " + ", ".join(DEMO_AREAS) + "."),
     ("/csp as of 2030-01-01", "There are no CSP allocations for 2029/30", "Years with allocations: 2025/26."),
     ("/csp as of", "`as of` goes at the end, followed by a date", "Example: /csp as of 2025-10-01"),
-    ("/csp as of 1 October", "`as of` goes at the end, followed by a date", "Example: /csp as of 2025-10-01"),
+    ("/csp as of 1 October", "'1 October' is not a date or month", "Example: /csp as of 2025-10-01"),
     ("/csp as of 2025-10-01 leicester", "`as of` goes at the end", "Example: /csp as of 2025-10-01"),
     ("/csp as of 2025-13-01", "'2025-13-01' is not a date or month", "Example: /csp as of 2025-10-01"),
 ])

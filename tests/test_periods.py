@@ -12,6 +12,8 @@ from storage.periods import (
     Quarter,
     month_span,
     parse_date,
+    parse_period_text,
+    parse_when,
     parse_month,
     parse_period,
     year_elapsed_share,
@@ -114,9 +116,49 @@ def test_parse_date():
     assert parse_date("2025-09-30") == date(2025, 9, 30)
 
 
-def test_parse_date_rejects_other_forms_and_shows_the_form():
-    with pytest.raises(PeriodError, match="YYYY-MM-DD"):
-        parse_date("30/09/2025")
+@pytest.mark.parametrize("text", ["2025-09-30", "30/09/2025", "30/09/25", "30 Sep 2025", "30 Sept 2025",
+                                  "30 September 2025", "30th Sep 2025", " 30  sep  2025 "])
+def test_parse_date_takes_the_forms_people_in_england_write(text):
+    assert parse_date(text) == date(2025, 9, 30)
+
+
+@pytest.mark.parametrize("text", ["09/30/2025", "31/02/2025", "30 Sepember 2025", "yesterday", "2025-13-01"])
+def test_parse_date_rejects_other_forms_and_shows_the_forms_that_work(text):
+    with pytest.raises(PeriodError, match="30/09/2025"):
+        parse_date(text)
+
+
+TODAY = date(2026, 12, 1)  # in 2026/27 Q3
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-09-30", date(2025, 9, 30)),
+    ("30/09/2025", date(2025, 9, 30)),
+    ("30 Sep 2025", date(2025, 9, 30)),
+    ("Sep 2025", date(2025, 9, 30)),
+    ("2025-06", date(2025, 6, 30)),
+    ("2025/26 Q2", date(2025, 9, 30)),
+    ("2025/26", date(2026, 3, 31)),
+    ("Q2", date(2026, 9, 30)),
+    ("q4", date(2027, 3, 31)),
+    ("last month", date(2026, 11, 30)),
+    ("Last Quarter", date(2026, 9, 30)),
+    ("this quarter", date(2026, 12, 31)),
+    ("last year", date(2026, 3, 31)),
+])
+def test_as_of_dates_in_every_form_of_the_design(text, expected):
+    assert parse_when(text, TODAY) == expected
+
+
+def test_last_month_and_quarter_cross_the_year_boundary():
+    assert parse_period_text("last month", date(2026, 1, 15)) == Month(2025, 12)
+    assert parse_period_text("last quarter", date(2026, 4, 2)) == Quarter(2025, 4)
+    assert parse_period_text("Q1", date(2026, 3, 31)) == Quarter(2025, 1)
+
+
+def test_parse_when_names_the_forms_that_work():
+    with pytest.raises(PeriodError, match="last quarter"):
+        parse_when("the other day", TODAY)
 
 
 def test_financial_year_must_run_into_the_next_year():
