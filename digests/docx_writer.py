@@ -23,7 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from digests.charts import BADGE_INK, MUTED, RAG_COLOURS
+from digests.charts.style import BADGE_INK, MUTED, RAG_COLOURS
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
 
 PAGE_WIDTH_CM = 21.0

@@ -17,7 +17,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from digests.charts import BADGE_INK, INK, MUTED, RAG_COLOURS
+from digests.charts.style import BADGE_INK, INK, MUTED, RAG_COLOURS
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
 from digests.docx_writer import RAG_WORDS, fit_column_widths  # the same words and column rule in both formats
 

@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 
 from digests.charts import (
-    OKABE_ITO, RAG_COLOURS, ChartError, ChartImage, _spread, csp_chart, reviews_chart, section_chart, trend_chart,
+    OKABE_ITO, RAG_COLOURS, ChartError, ChartImage, csp_chart, reviews_chart, section_chart, trend_chart,
 )
+from digests.charts.layout import spread
 from storage.catalog import MetricDefinition, builtin_catalog
 from storage.csp import CspBalances, csp_balances
 from storage.kpi import PanelComparison, Point, panel_comparison
@@ -270,7 +271,7 @@ def test_rag_colours_come_from_the_colour_blind_safe_palette():
 
 def test_margin_labels_are_spread_so_none_overlap():
     # Three labels 40 px high wanted at nearly the same height, and one far away that should not move.
-    placed = _spread([100, 105, 110, 300], [40, 40, 40, 40], low=0, high=400)
+    placed = spread([100, 105, 110, 300], [40, 40, 40, 40], low=0, high=400)
     ordered = sorted(placed[:3])
     assert all(b - a >= 40 for a, b in zip(ordered, ordered[1:]))
     assert placed[3] == 300
@@ -278,7 +279,7 @@ def test_margin_labels_are_spread_so_none_overlap():
 
 
 def test_margin_labels_stay_inside_their_band():
-    placed = _spread([395, 398], [40, 40], low=0, high=400)
+    placed = spread([395, 398], [40, 40], low=0, high=400)
     assert max(placed) + 20 <= 400
     assert abs(placed[0] - placed[1]) >= 40
 
