@@ -7,6 +7,7 @@ from statistics import fmean
 from typing import Iterable, Sequence
 
 from storage.catalog import MetricDefinition
+from storage.figures import published
 from storage.periods import FinancialYear, Month, Period, Quarter, month_span, parse_financial_year, period_end
 
 MIN_BASELINE_MONTHS = 6
@@ -157,6 +158,7 @@ def rag_status(metric: MetricDefinition, value: float | None, baseline: float | 
 
 
 def direction_of(change: float | None, tolerance: float) -> str:
+    """Office KPIs: the 3-month figure's move, flat within the metric's tolerance."""
     if change is None:
         return "none"
     if abs(change) <= tolerance:
@@ -164,36 +166,67 @@ def direction_of(change: float | None, tolerance: float) -> str:
     return "up" if change > 0 else "down"
 
 
+def plan_arrow(unit: str, latest: float | None, reference: float | None) -> str:
+    """The Plan dashboard's arrow: the plain sign of latest - reference at the precision both are published
+    to (664 -> 666 is up, 4.4% -> 4.1% down, Y -> Y flat); no tolerance, which belongs to RAG."""
+    if latest is None or reference is None:
+        return "none"
+    now, then = published(unit, latest), published(unit, reference)
+    if now == then:
+        return "flat"
+    return "up" if now > then else "down"
+
+
 def _difference(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
-def _latest_point(points: Iterable[Point], as_of: Month | None) -> Point | None:
-    eligible = [p for p in points if as_of is None or period_end(p.period) <= as_of.last_day]
-    return max(eligible, key=lambda p: period_end(p.period), default=None)
+def cut_day(as_of: date | Month | None) -> date | None:
+    """The last day an answer may use figures from: a date, or a month standing for its last day."""
+    return as_of.last_day if isinstance(as_of, Month) else as_of
 
 
-def panel_comparison(metric: MetricDefinition, points: Iterable[Point], as_of: Month | None = None) -> PanelComparison:
-    """The Panel comparison of a metric at its latest period on or before `as_of` (default: latest loaded)."""
-    points = list(points)
+def known_on(point: Point) -> date:
+    """The day a figure became known: its `as_at` where it has one, else the end of its period."""
+    return point.as_at or period_end(point.period)
+
+
+def known_by(points: Iterable[Point], day: date | None) -> list[Point]:
+    """The points known on `day` (every point when there is no day)."""
+    return [p for p in points if day is None or known_on(p) <= day]
+
+
+def _latest_point(points: Iterable[Point]) -> Point | None:
+    return max(points, key=lambda p: period_end(p.period), default=None)
+
+
+def panel_comparison(metric: MetricDefinition, points: Iterable[Point],
+                     as_of: date | Month | None = None) -> PanelComparison:
+    """The Panel comparison of a metric with what was known on `as_of` (default: everything loaded).
+
+    Only figures known by then count, for the latest period, the comparison periods and the baseline year
+    alike: a month or quarter from its last day, a figure with `as_at` from that date.
+    """
+    points = known_by(points, cut_day(as_of))
     year = parse_financial_year(metric.baseline_year)
     if metric.frequency == "monthly":
-        return _monthly_comparison(metric, [p for p in points if isinstance(p.period, Month)], as_of, year)
-    return _periodic_comparison(metric, points, as_of, year)
+        return _monthly_comparison(metric, [p for p in points if isinstance(p.period, Month)], year)
+    return _periodic_comparison(metric, points, year)
 
 
-def _monthly_comparison(metric, points: list[Point], as_of: Month | None, year: FinancialYear) -> PanelComparison:
+def _monthly_comparison(metric, points: list[Point], year: FinancialYear) -> PanelComparison:
     by_month = {p.period: p for p in points}
-    latest = _latest_point(points, as_of)
+    baseline = monthly_baseline(metric, by_month, year)
+    latest = _latest_point(points)
     if latest is None:
-        return _empty(metric, year, monthly_baseline(metric, by_month, year))
+        return _empty(metric, year, baseline)
     end: Month = latest.period
     last3 = three_month_figure(metric, by_month, end)
     previous3 = three_month_figure(metric, by_month, end.shift(-3))
-    baseline = monthly_baseline(metric, by_month, year)
+    tolerance = tolerance_for(metric, baseline, _target(metric, baseline))
     return _judged(
-        metric, latest.period, latest.value, last3, month_span(end.shift(-2), end),
-        previous3, month_span(end.shift(-5), end.shift(-3)), baseline, year, last3,
+        metric, latest, last3, month_span(end.shift(-2), end), previous3, month_span(end.shift(-5), end.shift(-3)),
+        baseline, year, judged=last3, direction=direction_of(_difference(last3, previous3), tolerance),
     )
 
 
@@ -205,55 +238,62 @@ def _previous_period(period: Period) -> Period:
     return period.shift(-1)
 
 
-def _periodic_comparison(metric, points: list[Point], as_of: Month | None, year: FinancialYear) -> PanelComparison:
+def periodic_baseline(metric: MetricDefinition, by_period: dict[Period, Point], year: FinancialYear) -> float | None:
+    """A Plan metric's baseline: the year's own figure (a quarter's worth of a quarterly sum), else the
+    mean of at least 2 of its quarters."""
+    year_point = by_period.get(year)
+    if year_point is not None and year_point.value is not None:
+        quarterly_sum = metric.aggregate == "sum" and metric.frequency == "quarterly"
+        return year_point.value / 4 if quarterly_sum else year_point.value
+    if metric.frequency != "quarterly":
+        return None
+    values = [by_period[q].value for q in (Quarter(year.start_year, n) for n in range(1, 5))
+              if q in by_period and by_period[q].value is not None]
+    return fmean(values) if len(values) >= 2 else None
+
+
+def _periodic_comparison(metric, points: list[Point], year: FinancialYear) -> PanelComparison:
     """Quarterly and annual metrics (the Plan dashboard): latest period against the one before and the baseline year."""
     by_period = {p.period: p for p in points}
-    baseline_point = by_period.get(year)
-    baseline = None
-    if baseline_point is not None:
-        baseline = baseline_point.value / 4 if (metric.aggregate == "sum" and metric.frequency == "quarterly") \
-            else baseline_point.value
-    elif metric.frequency == "quarterly":
-        quarters = [by_period[q] for q in (Quarter(year.start_year, n) for n in range(1, 5)) if q in by_period]
-        if len(quarters) >= 2:
-            baseline = fmean(p.value for p in quarters)
-    own = [p for p in points if type(p.period) is (Quarter if metric.frequency == "quarterly" else FinancialYear)
-           and p.period != year]
-    latest = _latest_point(own, as_of)
+    baseline = periodic_baseline(metric, by_period, year)
+    own_kind = Quarter if metric.frequency == "quarterly" else FinancialYear
+    latest = _latest_point(p for p in points if type(p.period) is own_kind and p.period != year)
     if latest is None:
         return _empty(metric, year, baseline)
-    previous = by_period.get(_previous_period(latest.period))
+    before = by_period.get(_previous_period(latest.period))
+    previous = before.value if before else None
+    # The arrow compares with the baseline year, as the dashboard does; a metric with no baseline figure
+    # can still show how it moved since its previous period.
+    reference = baseline if baseline is not None else previous
     return _judged(
-        metric, latest.period, latest.value, None, None,
-        previous.value if previous else None, None, baseline, year, latest.value,
-        last3_is_latest=True,
+        metric, latest, None, None, previous, None, baseline, year,
+        judged=latest.value, direction=plan_arrow(metric.unit, latest.value, reference),
     )
 
 
-def _judged(metric, period, latest, last3, last3_span, previous3, previous3_span, baseline, year, judged_value,
-            last3_is_latest: bool = False) -> PanelComparison:
-    target = metric.target if metric.target is not None else (baseline if metric.maintain else None)
+def _target(metric: MetricDefinition, baseline: float | None) -> float | None:
+    return metric.target if metric.target is not None else (baseline if metric.maintain else None)
+
+
+def _judged(metric, latest: Point, last3, last3_span, previous3, previous3_span, baseline, year, *,
+            judged: float | None, direction: str) -> PanelComparison:
+    """`judged` is the figure RAG and both differences are taken from: last 3 months, or the latest period."""
+    target = _target(metric, baseline)
     tolerance = tolerance_for(metric, baseline, target)
-    compared = judged_value if last3_is_latest else last3
-    change_vs_previous = _difference(compared, previous3)
-    # A Plan metric in its first reported quarter has no previous period; the dashboard's arrow then
-    # compares the latest figure with the baseline year.
-    moved = change_vs_previous if (change_vs_previous is not None or not last3_is_latest) \
-        else _difference(compared, baseline)
     return PanelComparison(
-        metric=metric, period=period, latest=latest,
+        metric=metric, period=latest.period, latest=latest.value,
         last3=last3, last3_span=last3_span, previous3=previous3, previous3_span=previous3_span,
         baseline=baseline, baseline_year=year.label,
-        change_vs_previous3=change_vs_previous,
-        change_vs_baseline=_difference(compared, baseline),
+        change_vs_previous3=_difference(judged, previous3),
+        change_vs_baseline=_difference(judged, baseline),
         target=target, tolerance=tolerance,
-        rag=rag_status(metric, judged_value, baseline, target, tolerance),
-        direction=direction_of(moved, tolerance),
+        rag=rag_status(metric, judged, baseline, target, tolerance),
+        direction=direction,
     )
 
 
 def _empty(metric: MetricDefinition, year: FinancialYear, baseline: float | None) -> PanelComparison:
-    target = metric.target if metric.target is not None else (baseline if metric.maintain else None)
+    target = _target(metric, baseline)
     return PanelComparison(
         metric=metric, period=None, latest=None, last3=None, last3_span=None, previous3=None,
         previous3_span=None, baseline=baseline, baseline_year=year.label, change_vs_previous3=None,

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from storage.catalog import Catalog, MetricDefinition, Section
 from storage.csp import CspBalances, csp_balances
-from storage.kpi import PanelComparison, Point, panel_comparison
+from storage.kpi import PanelComparison, Point, cut_day, known_by, panel_comparison
 from storage.models import (
     CspAllocationRow, CspSpendRow, MetricRow, ObservationRow, ReviewRow, SectionRow,
 )
-from storage.periods import FinancialYear, Month, parse_financial_year, parse_period_label
+from storage.periods import FinancialYear, Month, parse_financial_year, parse_period_label, period_start
 from storage.reviews import MEASURE_FIELDS, Review, monthly_measures
 
 
@@ -221,34 +221,56 @@ def review_points(session: Session, metric: MetricDefinition, first: Month, last
 
 # --- the Panel comparison of one metric -----------------------------------------------------------------
 
-def metric_comparison(session: Session, metric: MetricDefinition, as_of: Month | None = None,
-                      today: date | None = None, due_days: int = 28, as_of_day: date | None = None) -> PanelComparison:
-    """Read just the periods the Panel comparison needs, and compare.
+def _cut(as_of: date | Month | None, as_of_day: date | None) -> date | None:
+    """The last day an answer may use figures from: `as_of` (a month stands for its last day), narrowed by
+    `as_of_day` where a caller gives both."""
+    days = [day for day in (cut_day(as_of), as_of_day) if day is not None]
+    return min(days) if days else None
 
-    `as_of` picks the latest period on or before that month; `as_of_day` is the date review deadlines
-    are judged on (default: the end of that month, or today if sooner).
+
+def _last_month_ended(day: date) -> Month:
+    month = Month.of(day)
+    return month if day == month.last_day else month.shift(-1)
+
+
+def _window_start(metric: MetricDefinition, year: FinancialYear, newest: Month) -> date:
+    """The first day a comparison at a period starting in `newest` reads: the previous 3 months (a monthly
+    metric) or the previous quarter or year, and the baseline year."""
+    back = -5 if metric.frequency == "monthly" else -15
+    return min(newest.shift(back).first_day, year.first_day)
+
+
+def metric_comparison(session: Session, metric: MetricDefinition, as_of: date | Month | None = None,
+                      today: date | None = None, due_days: int = 28, as_of_day: date | None = None) -> PanelComparison:
+    """Read just the periods the Panel comparison needs, and compare with what was known on `as_of`.
+
+    `as_of` is a date, or a month standing for its last day; `as_of_day` narrows a month to a day in it.
+    Without either, every loaded figure counts. Review measures are counted as the log stood on that day
+    (default: the end of the log's last month, or today if sooner).
     """
-    today = min(today or date.today(), as_of_day or date.max)
+    cut = _cut(as_of, as_of_day)
+    today = min(today or date.today(), cut or date.max)
     year = parse_financial_year(metric.baseline_year)
     if metric.derived_from_reviews:
         _, log_last = review_log_span(session)
         if log_last is None:
-            return panel_comparison(metric, [], as_of)
-        end = as_of or Month.of(min(log_last, today))
-        as_of_day = min(end.last_day, today)
+            return panel_comparison(metric, [], cut)
+        end = _last_month_ended(cut) if cut else Month.of(min(log_last, today))
         first = min(end.shift(-5), year.first_month)
-        return panel_comparison(metric, review_points(session, metric, first, end, as_of_day, due_days), end)
+        points = review_points(session, metric, first, end, min(end.last_day, today), due_days)
+        return panel_comparison(metric, points, cut or end)
     metric_id = session.scalar(select(MetricRow.id).where(MetricRow.slug == metric.slug))
-    if metric_id is None:
-        return panel_comparison(metric, [], as_of)
-    latest = latest_period_start(session, metric_id, as_of.last_day if as_of else None)
+    latest = latest_period_start(session, metric_id, cut) if metric_id is not None else None
     if latest is None:
-        return panel_comparison(metric, [], as_of)
-    if metric.frequency == "monthly":
-        first = min(Month.of(latest).shift(-5).first_day, year.first_day)
-    else:
-        first = min(FinancialYear(year.start_year).first_day, Month.of(latest).shift(-15).first_day)
-    return panel_comparison(metric, observation_points(session, metric_id, first, latest), as_of)
+        return panel_comparison(metric, [], cut)
+    # The newest period started by the cut may not have ended by it: read one month further back.
+    first = _window_start(metric, year, Month.of(latest).shift(-1))
+    comparison = panel_comparison(metric, observation_points(session, metric_id, first, latest), cut)
+    if comparison.period is None or _window_start(metric, year, Month.of(period_start(comparison.period))) < first:
+        # Nothing in that window was known yet (a year still running, figures known late by their as_at):
+        # read the metric's earlier figures too.
+        comparison = panel_comparison(metric, observation_points(session, metric_id, None, latest), cut)
+    return comparison
 
 
 # --- CSP -------------------------------------------------------------------------------------------------
@@ -288,27 +310,39 @@ def csp_balances_for(session: Session, year: FinancialYear, as_of: date, lag_mar
 
 # --- a metric's recent history (charts) ------------------------------------------------------------------
 
-def metric_history(session: Session, metric: MetricDefinition, as_of: Month | None = None,
+def metric_history(session: Session, metric: MetricDefinition, as_of: date | Month | None = None,
                    months: int = 13, today: date | None = None, due_days: int = 28) -> list[Point]:
-    """The last `months` months of a monthly metric up to its latest month on or before `as_of`
-    (every period for quarterly and annual metrics), oldest first."""
-    today = today or date.today()
+    """The last `months` months of a monthly metric up to its latest month known on `as_of` (every
+    period known by then for quarterly and annual metrics), oldest first."""
+    cut = cut_day(as_of)
+    today = min(today or date.today(), cut or date.max)
     if metric.derived_from_reviews:
         _, log_last = review_log_span(session)
         if log_last is None:
             return []
-        end = as_of or Month.of(min(log_last, today))
+        end = _last_month_ended(cut) if cut else Month.of(min(log_last, today))
         return review_points(session, metric, end.shift(-(months - 1)), end, min(end.last_day, today), due_days)
     metric_id = session.scalar(select(MetricRow.id).where(MetricRow.slug == metric.slug))
-    if metric_id is None:
-        return []
-    latest = latest_period_start(session, metric_id, as_of.last_day if as_of else None)
+    latest = latest_period_start(session, metric_id, cut) if metric_id is not None else None
     if latest is None:
         return []
     if metric.frequency != "monthly":
-        return observation_points(session, metric_id, None, latest)
-    first = Month.of(latest).shift(-(months - 1)).first_day
-    return [p for p in observation_points(session, metric_id, first, latest) if isinstance(p.period, Month)]
+        return known_by(observation_points(session, metric_id, None, latest), cut)
+    # One month more than asked for: the newest month started by the cut may not have ended by it.
+    first = Month.of(latest).shift(-months)
+    known = _known_months(session, metric_id, first, latest, cut)
+    if not known:
+        return []
+    end = max(p.period for p in known)
+    if end.shift(-(months - 1)) < first:
+        # Figures known late (by their as_at): the months before the ones read belong in the chart too.
+        known = _known_months(session, metric_id, end.shift(-(months - 1)), latest, cut)
+    return [p for p in known if p.period >= end.shift(-(months - 1))]
+
+
+def _known_months(session: Session, metric_id: int, first: Month, latest: date, cut: date | None) -> list[Point]:
+    points = known_by(observation_points(session, metric_id, first.first_day, latest), cut)
+    return [p for p in points if isinstance(p.period, Month)]
 
 
 def figures_loaded_between(session: Session, start: datetime, end: datetime) -> list[tuple[str, str]]:
