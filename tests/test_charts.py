@@ -16,6 +16,8 @@ from digests.charts import (
     OKABE_ITO, RAG_COLOURS, ChartError, ChartImage, csp_chart, reviews_chart, section_chart, trend_chart,
 )
 from digests.charts.layout import spread
+from digests.charts.series import monthly_mean_footnote, reference_lines
+from digests.charts.style import BASELINE, GRID, MUTED
 from storage.catalog import MetricDefinition, builtin_catalog
 from storage.csp import CspBalances, csp_balances
 from storage.kpi import PanelComparison, Point, panel_comparison
@@ -47,7 +49,7 @@ def demo(demo_db) -> DemoFigures:
     with demo_db.session() as session:
         catalog = read_catalog(session)
         metrics = {}
-        for slug in [*SCRUTINY, "correspondence-within-28-days", "calls-under-25s", "sar-requests"]:
+        for slug in [*SCRUTINY, "correspondence-within-28-days", "calls-under-25s", "sar-requests", "foi-requests"]:
             metric = catalog.get(slug)
             metrics[slug] = (metric, metric_history(session, metric, SEPTEMBER, 13, AS_OF),
                              metric_comparison(session, metric, SEPTEMBER, AS_OF))
@@ -156,6 +158,68 @@ def test_trend_chart_breaks_its_line_at_a_missing_month_rather_than_failing():
     metric = _metric("volunteer-hours")
     points = _months([70.0, None, 60.0, 50.0])
     assert_drawn(trend_chart(metric, points, panel_comparison(metric, points)))
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _rows_of(picture: Image.Image, colour: tuple[int, int, int], right: int) -> dict[int, int]:
+    """How many pixels of `colour` each row holds left of x = `right` (the plot, not its margin labels)."""
+    rows: dict[int, int] = {}
+    pixels = picture.load()
+    for y in range(picture.height):
+        count = sum(1 for x in range(right) if pixels[x, y] == colour)
+        if count:
+            rows[y] = count
+    return rows
+
+
+def test_a_sum_metric_draws_its_baseline_as_the_monthly_mean(demo):
+    # FOI requests: 4 in 2024/25, so a quarter's worth is 1 and the monthly mean 1/3. The months drawn are 0 to 2,
+    # so the dotted line must sit a third of the way from the 0 axis to the gridline at 1, not on it.
+    metric, points, comparison = demo.metrics["foi-requests"]
+    assert comparison.baseline == pytest.approx(1.0)
+    image = trend_chart(metric, points, comparison)
+    picture = _pixels(image)
+    plot_right = 900  # the margin labels start beyond this
+    dotted = _rows_of(picture, _rgb(BASELINE), plot_right)
+    baseline_row = max(dotted, key=dotted.get)
+    grid_rows = sorted(y for y, n in _rows_of(picture, _rgb(GRID), plot_right).items() if n > 300)
+    axis = _rows_of(picture, _rgb(MUTED), plot_right)
+    zero, one = max(axis, key=axis.get), grid_rows[-1]  # the x axis, and the lowest gridline (at 1; then 2 and 3)
+    assert (zero - baseline_row) / (zero - one) == pytest.approx(1 / 3, abs=0.03)
+    assert "a 2024/25 baseline of 1 over 3 months, drawn as its monthly mean of 0.3" in image.alt_text
+
+
+def test_a_sum_metrics_lines_are_labelled_as_monthly_means(demo):
+    metric, points, comparison = demo.metrics["foi-requests"]
+    assert reference_lines(comparison) == [(pytest.approx(1 / 3), BASELINE, ":", "Baseline\n(monthly mean)")]
+    assert monthly_mean_footnote(comparison) == " Baseline drawn as its monthly mean (1 over 3 months, divided by 3)."
+    # A mean metric's baseline is drawn where it is: volunteer hours' 75 hours.
+    metric, points, comparison = demo.metrics["volunteer-hours"]
+    assert reference_lines(comparison) == [(pytest.approx(75.0), BASELINE, ":", "Baseline")]
+    assert monthly_mean_footnote(comparison) == ""
+
+
+def test_a_sum_metrics_section_panel_says_its_baseline_a_month(demo):
+    image = section_chart("Statutory Duties", [demo.metrics["foi-requests"], demo.metrics["sar-requests"]])
+    assert_drawn(image)
+    assert "drawn as its monthly mean of 0.3" in image.alt_text
+
+
+def test_the_chart_says_which_months_it_drew(demo):
+    # Calls answered under 25 seconds began in July 2025: three months drawn, and the image says so.
+    metric, points, comparison = demo.metrics["calls-under-25s"]
+    assert trend_chart(metric, points, comparison).span == "Jul 2025 to Sep 2025"
+    metric, points, comparison = demo.metrics["volunteer-hours"]
+    assert trend_chart(metric, points, comparison).span == "Sep 2024 to Sep 2025"
+    six = _months([70.0, 60.0, 50.0, 55.0, 65.0, 52.0])
+    volunteer = _metric("volunteer-hours")
+    assert trend_chart(volunteer, six, panel_comparison(volunteer, six)).span == "Apr 2025 to Sep 2025"
+    assert section_chart("Public Interaction", [demo.metrics["calls-under-25s"]]).span == "Jul 2025 to Sep 2025"
+    assert reviews_chart(demo.reviews).span == "Jul 2025 to Sep 2025"
+    assert csp_chart(demo.csp).span == "1 Apr 2025 to 30 Sep 2025"
 
 
 # --- section small multiples ---------------------------------------------------------------------------

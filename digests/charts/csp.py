@@ -68,7 +68,7 @@ def csp_chart(balances: CspBalances, source: str = SOURCE) -> ChartImage:
             _csp_row_text(page, left, right, scale_max, top + y, top + bar_top + CSP_ROW_BAR + 10, area)
         axes.set_axis_off()
         alt = _csp_alt(balances, areas, day, elapsed_text, lagging)
-        return ChartImage(page.png(), alt)
+        return ChartImage(page.png(), alt, f"1 Apr {balances.year.start_year} to {day}")
 
 
 def _csp_legend(page: Page, x: float, y: float, elapsed_text: str) -> None:

@@ -210,7 +210,7 @@ def value_range(unit: str, values: list[float]) -> tuple[float, float, list[floa
 
 
 def draw_margin_labels(page: Page, axes_box: tuple[float, float, float, float], low: float, high: float,
-                   labels: list[tuple[str, float, str, str]]) -> None:
+                       labels: list[tuple[str, float, str, str]]) -> None:
     """Labels in the right margin at the height of their line or point, nudged apart, with a leader when moved."""
     left, top, right, bottom = axes_box
 

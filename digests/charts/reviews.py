@@ -37,8 +37,8 @@ def reviews_chart(rows: list[MonthlyReviewMeasures], source: str = SOURCE) -> Ch
         totals = {f: sum(getattr(r, f) for r in rows) for f in fields}
         title = wrap(REVIEWS_TITLE, page.width - 2 * PAD, TITLE_PT, "bold")
         subtitle = wrap(f"{span}: {totals['received']} received, {totals['completed_within_28_days']} completed "
-                         f"within 28 days, {totals['not_completed_within_28_days']} not completed within 28 days.",
-                         page.width - 2 * PAD)
+                        f"within 28 days, {totals['not_completed_within_28_days']} not completed within 28 days.",
+                        page.width - 2 * PAD)
         draw_title(page, title, subtitle)
         footnote, footnote_height = footnote_lines(
             f"Cases by month received, {span}. {REVIEWS_NOTE} Source: {source}.")
@@ -70,5 +70,5 @@ def reviews_chart(rows: list[MonthlyReviewMeasures], source: str = SOURCE) -> Ch
         alt = f"Bar chart of complaint reviews by month received, {span}: " + "; ".join(
             f"{r.month.title} {r.received} received, {r.completed_within_28_days} completed within 28 days, "
             f"{r.not_completed_within_28_days} not completed within 28 days" for r in rows) + "."
-        return ChartImage(page.png(), alt)
+        return ChartImage(page.png(), alt, span)
 

@@ -7,7 +7,7 @@ from digests.charts.layout import (
     Page, axis_number, draw_badge, draw_footnote, draw_margin_labels, draw_title, footnote_lines, house_style,
     line_height, measure, span_text, title_height, value_range, wrap,
 )
-from digests.charts.series import last_value, metric_sentence, own_points
+from digests.charts.series import as_drawn, drawn_monthly, last_value, line_label, metric_sentence, own_points
 from digests.charts.style import (
     BASELINE, BIG_PT, BODY_PT, GRID, MUTED, NO_FIGURES_PANEL, NOTHING_TO_DRAW, PAD, RAG_LABELS, SECTION_COLUMNS,
     SERIES, SMALL_PT, SOURCE, TITLE_PT, WHY_NO_METRICS, WHY_NO_POINTS, WIDTH_PX, ChartError, ChartImage,
@@ -16,6 +16,13 @@ from storage.catalog import MetricDefinition
 from storage.figures import format_value
 from storage.freshness import period_title
 from storage.kpi import PanelComparison, Point
+
+BASELINE_NOTE = {
+    False: "the dotted line is each metric's baseline.",
+    True: "the dotted line is each metric's baseline, drawn as a monthly mean where months add up to the "
+          "3-month figure.",
+}
+MONTHLY_BASELINE = " ({value} a month)"
 
 PANEL_HEADER_GAP = 14
 PANEL_SPARK_HEIGHT = 150
@@ -49,9 +56,11 @@ def section_chart(section_name: str, items: list[tuple[MetricDefinition, list[Po
         rag_counts = _rag_counts([c.rag for _, _, c in panels])
         each = "its latest figure" if len(panels) == 1 else "the latest figure of each"
         subtitle = wrap(f"{_metrics_count(len(panels))}{rag_counts}: {each}, with its recent line and baseline.",
-                         WIDTH_PX - 2 * PAD)
+                        WIDTH_PX - 2 * PAD)
+        span = span_text(periods)
+        monthly = any(drawn_monthly(m) and c.baseline is not None for m, _, c in panels)
         footnote, footnote_height = footnote_lines(
-            f"Figures {span_text(periods)}; the dotted line is each metric's baseline. Source: {source}.")
+            f"Figures {span}; {BASELINE_NOTE[monthly]} Source: {source}.")
         top = PAD + title_height(title, subtitle) + 28
         page = Page(top + rows * panel_height + (rows - 1) * PANEL_GAP_Y + 20 + footnote_height + PAD)
         draw_title(page, title, subtitle)
@@ -63,7 +72,7 @@ def section_chart(section_name: str, items: list[tuple[MetricDefinition, list[Po
             _panel(page, x, y, layout, names[index], details[index], metric, shown, comparison)
         alt = f"{section_name}, {_metrics_count(len(panels))}{rag_counts}. " + " ".join(
             metric_sentence(metric, shown, comparison) for metric, shown, comparison in panels)
-        return ChartImage(page.png(), alt)
+        return ChartImage(page.png(), alt, span)
 
 
 @dataclass(frozen=True)
@@ -111,12 +120,13 @@ def _panel(page: Page, x: float, y: float, layout: _PanelLayout, name_lines: lis
               f"latest, {period_title(shown[-1].period)}", size=SMALL_PT, colour=MUTED, va="center")
     page.text(x, y + layout.detail_top, "\n".join(detail_lines), size=SMALL_PT, colour=MUTED)
 
-    references = [(comparison.baseline, BASELINE, ":", "Baseline")] if comparison.baseline is not None else []
+    references = [] if comparison.baseline is None else \
+        [(as_drawn(metric, comparison.baseline), BASELINE, ":", line_label(metric, "Baseline", narrow=True))]
     low, high, ticks = value_range(unit, [*values, *(r[0] for r in references)])
     ticks = [ticks[0], ticks[-1]] if unit != "yes_no" else ticks
     tick_labels = [axis_number(unit, t) for t in ticks]
-    margin = [("Baseline", comparison.baseline, BASELINE, "normal")] if references else []
-    right = (measure("Baseline", SMALL_PT)[0] + 20) if margin else 8
+    margin = [(label, value, BASELINE, "normal") for value, _, _, label in references]
+    right = max((measure(label, SMALL_PT)[0] + 20 for label, _, _, _ in margin), default=8)
     left = max(measure(t, SMALL_PT)[0] for t in tick_labels) + 10
     top = y + layout.spark_top
     axes = page.axes(x + left, top, width - left - right, PANEL_SPARK_HEIGHT)
@@ -153,5 +163,7 @@ def _panel_detail(metric: MetricDefinition, comparison: PanelComparison) -> str:
             parts.append(f"target {format_value(unit, target)}")
         if baseline is not None:
             parts.append(f"baseline {format_value(unit, baseline)}")
+            if drawn_monthly(metric):
+                parts[-1] += MONTHLY_BASELINE.format(value=format_value(unit, as_drawn(metric, baseline)))
     return " · ".join(parts) if parts else "no target or baseline"
 

@@ -11,6 +11,25 @@ from storage.freshness import period_title
 from storage.kpi import PanelComparison, Point
 from storage.periods import FinancialYear, Month, Quarter, period_end
 
+# A `sum` metric's target and baseline are a quarter's worth, to compare with a 3-month total; its points on a
+# monthly chart are single months, so the lines drawn among them are the monthly mean, a third of that.
+MONTHS_IN_THREE = 3
+MONTHLY_MEAN_LABEL = "{name}\n(monthly mean)"
+MONTHLY_MEAN_LABEL_NARROW = "{name}\n(monthly\nmean)"  # beside a small panel's line, where width is short
+DRAWN_AS_MONTHLY_MEAN = "{reference} over 3 months, drawn as its monthly mean of {monthly}"
+MONTHLY_MEAN_FOOTNOTE = "{names} drawn as {its} monthly mean ({values} over 3 months, divided by 3)."
+
+
+def drawn_monthly(metric: MetricDefinition) -> bool:
+    """Whether the chart draws the metric's target and baseline as monthly means (a monthly `sum` metric)."""
+    return metric.frequency == "monthly" and metric.aggregate == "sum"
+
+
+def as_drawn(metric: MetricDefinition, value: float) -> float:
+    """A target or baseline at the height it is drawn: the monthly mean for a monthly `sum` metric."""
+    return value / MONTHS_IN_THREE if drawn_monthly(metric) else value
+
+
 def own_points(metric: MetricDefinition, points: Sequence[Point], comparison: PanelComparison) -> list[Point]:
     """The points the chart draws: the metric's own kind of period (a Plan metric's baseline-year row is drawn
     as the baseline line, not as a point), up to the period the comparison reports, so picture and figures agree."""
@@ -23,14 +42,23 @@ def own_points(metric: MetricDefinition, points: Sequence[Point], comparison: Pa
     return own[-TREND_MONTHS:] if kind is Month else own
 
 
+def _reference(metric: MetricDefinition, words: str, value: float) -> str:
+    """'a baseline of 1', or for a monthly sum metric 'a baseline of 1 over 3 months, drawn as its monthly mean
+    of 0.3': the alt text says what the line drawn stands at."""
+    unit = metric.unit
+    text = f"{words} of {format_value(unit, value)}"
+    if not drawn_monthly(metric):
+        return text
+    return DRAWN_AS_MONTHLY_MEAN.format(reference=text, monthly=format_value(unit, as_drawn(metric, value)))
+
 
 def reference_phrase(comparison: PanelComparison) -> str:
-    unit = comparison.metric.unit
+    metric = comparison.metric
     parts = []
     if comparison.target is not None:
-        parts.append(f"a target of {format_value(unit, comparison.target)}")
+        parts.append(_reference(metric, "a target", comparison.target))
     if comparison.baseline is not None:
-        parts.append(f"a {comparison.baseline_year} baseline of {format_value(unit, comparison.baseline)}")
+        parts.append(_reference(metric, f"a {comparison.baseline_year} baseline", comparison.baseline))
     return f" against {' and '.join(parts)}" if parts else "; no target or baseline"
 
 
@@ -79,16 +107,36 @@ def against(unit: str, change: float) -> str:
     return f"{difference[1:]} {'above' if change > 0 else 'below'}"
 
 
-
 def reference_lines(comparison: PanelComparison) -> list[tuple[float, str, str, str]]:
-    """(value, colour, line style, label) of the target and baseline lines; one line when they are equal."""
-    target, baseline = comparison.target, comparison.baseline
+    """(value as drawn, colour, line style, label) of the target and baseline lines; one line when they are
+    equal. A monthly `sum` metric's lines are its monthly means, and labelled so."""
+    metric, target, baseline = comparison.metric, comparison.target, comparison.baseline
     if target is not None and baseline is not None and abs(target - baseline) < 1e-9:
-        return [(target, TARGET, "--", "Target and\nbaseline")]
-    lines = []
-    if target is not None:
-        lines.append((target, TARGET, "--", "Target"))
-    if baseline is not None:
-        lines.append((baseline, BASELINE, ":", "Baseline"))
-    return lines
+        lines = [(target, TARGET, "--", "Target and\nbaseline")]
+    else:
+        lines = []
+        if target is not None:
+            lines.append((target, TARGET, "--", "Target"))
+        if baseline is not None:
+            lines.append((baseline, BASELINE, ":", "Baseline"))
+    return [(as_drawn(metric, value), colour, style, line_label(metric, name)) for value, colour, style, name in lines]
+
+
+def line_label(metric: MetricDefinition, name: str, narrow: bool = False) -> str:
+    """A target or baseline line's label: 'Baseline', or 'Baseline (monthly mean)' where it is drawn so."""
+    if not drawn_monthly(metric):
+        return name
+    return (MONTHLY_MEAN_LABEL_NARROW if narrow else MONTHLY_MEAN_LABEL).format(name=name.replace("\n", " "))
+
+
+def monthly_mean_footnote(comparison: PanelComparison) -> str:
+    """The footnote sentence saying the lines are monthly means; empty when they are drawn as they are."""
+    metric = comparison.metric
+    drawn = [(name, value) for name, value in (("Target", comparison.target), ("Baseline", comparison.baseline))
+             if value is not None]
+    if not drawn_monthly(metric) or not drawn:
+        return ""
+    names = " and ".join(name if i == 0 else name.lower() for i, (name, _) in enumerate(drawn))
+    values = " and ".join(format_value(metric.unit, value) for _, value in drawn)
+    return " " + MONTHLY_MEAN_FOOTNOTE.format(names=names, its="their" if len(drawn) > 1 else "its", values=values)
 

@@ -68,4 +68,6 @@ class ChartError(ValueError):
 class ChartImage:
     png: bytes
     alt_text: str
+    # The periods actually drawn, in words ("Jul 2025 to Sep 2025"), for the caption under the chart.
+    span: str = ""
 

@@ -5,7 +5,9 @@ from digests.charts.layout import (
     Page, axis_number, draw_badge, draw_footnote, draw_margin_labels, draw_title, footnote_lines, house_style,
     line_height, measure, span_text, tick_label, title_height, value_range, wrap,
 )
-from digests.charts.series import headline_text, last_value, metric_sentence, own_points, reference_lines
+from digests.charts.series import (
+    headline_text, last_value, metric_sentence, monthly_mean_footnote, own_points, reference_lines,
+)
 from digests.charts.style import (
     BODY_PT, GRID, NOTHING_TO_DRAW, PAD, RAG_LABELS, SERIES, SMALL_PT, SOURCE, TITLE_PT, WHY_NO_POINTS, ChartError,
     ChartImage,
@@ -19,7 +21,8 @@ TREND_HEIGHT = 720
 
 def trend_chart(metric: MetricDefinition, points: list[Point], comparison: PanelComparison,
                 source: str = SOURCE) -> ChartImage:
-    """A metric's last 13 months as a line, its target and baseline as labelled lines, its RAG in words."""
+    """A metric's recent periods (up to 13 months) as a line, its target and baseline as labelled lines, its RAG
+    in words. The image's `span` says which periods were drawn."""
     shown = own_points(metric, points, comparison)
     values = [p.value for p in shown if p.value is not None]
     if not values:
@@ -33,8 +36,9 @@ def trend_chart(metric: MetricDefinition, points: list[Point], comparison: Panel
         draw_title(page, title, subtitle)
         draw_badge(page, page.width - PAD, PAD, comparison.rag)
         kind = "Monthly" if metric.frequency == "monthly" else metric.frequency.capitalize()
+        span = span_text([p.period for p in shown])
         footnote, footnote_height = footnote_lines(
-            f"{kind} figures, {span_text([p.period for p in shown])}. Source: {source}.")
+            f"{kind} figures, {span}.{monthly_mean_footnote(comparison)} Source: {source}.")
         draw_footnote(page, footnote)
 
         references = reference_lines(comparison)
@@ -64,7 +68,7 @@ def trend_chart(metric: MetricDefinition, points: list[Point], comparison: Panel
         axes.grid(axis="y", color=GRID, linewidth=1)
 
         draw_margin_labels(page, axes_box=(left, top, page.width - right, top + plot_height), low=low, high=high,
-                       labels=margin_labels)
+                           labels=margin_labels)
         alt = metric_sentence(metric, shown, comparison)
-        return ChartImage(page.png(), alt)
+        return ChartImage(page.png(), alt, span)
 
