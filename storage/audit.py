@@ -14,6 +14,7 @@ from storage.repository import aware_utc
 
 LOGGER = logging.getLogger(__name__)
 MAX_DETAIL = 500
+COMMAND_LINE = "cli"   # the place of a change made from the command line (chat changes name their channel)
 # Slack tokens and anything that looks like a credential are masked before they are stored.
 _SECRET_RE = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:(?:secret|password|token)=\S+)")
 
@@ -36,10 +37,19 @@ def record(db: Database, at: datetime, actor: str, place: str, action: str, deta
     """Write one entry. A failure to audit is logged, never allowed to break the answer itself."""
     try:
         with db.session() as session:
-            session.add(AuditRow(at=at, actor=actor[:120], place=place[:120], action=action[:60],
-                                 detail=_scrub(detail), outcome=outcome[:20]))
+            session.add(_row(at, actor, place, action, detail, outcome))
     except Exception as exc:  # the database may be the thing that is down
         LOGGER.warning("could not write the audit log (%s): %s %s", type(exc).__name__, action, outcome)
+
+
+def record_change(session, at: datetime, actor: str, place: str, action: str, detail: str) -> None:
+    """Audit a data change in the change's own transaction: the two are committed together or not at all."""
+    session.add(_row(at, actor, place, action, detail, "ok"))
+
+
+def _row(at: datetime, actor: str, place: str, action: str, detail: str, outcome: str) -> AuditRow:
+    return AuditRow(at=at, actor=actor[:120], place=place[:120], action=action[:60], detail=_scrub(detail),
+                    outcome=outcome[:20])
 
 
 def entries(db: Database, since: datetime | None = None, limit: int = 1000) -> list[AuditEntry]:

@@ -67,6 +67,8 @@ class ObservationRow(Base):
     numerator: Mapped[float | None] = mapped_column(Float)
     denominator: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    # The date the figure stood at, where that is not the end of its period (a survey published early).
+    as_at: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(300))
     loaded_by: Mapped[str] = mapped_column(String(120))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -88,6 +90,7 @@ class ObservationHistoryRow(Base):
     numerator: Mapped[float | None] = mapped_column(Float)
     denominator: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    as_at: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(300))
     loaded_by: Mapped[str] = mapped_column(String(120))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -137,12 +137,13 @@ def latest_period_start(session: Session, metric_id: int, before: date | None = 
 def observation_points(session: Session, metric_id: int, first: date | None = None,
                        last: date | None = None) -> list[Point]:
     query = select(ObservationRow.period, ObservationRow.value, ObservationRow.numerator,
-                   ObservationRow.denominator).where(ObservationRow.metric_id == metric_id)
+                   ObservationRow.denominator, ObservationRow.as_at).where(ObservationRow.metric_id == metric_id)
     if first is not None:
         query = query.where(ObservationRow.period_start >= first)
     if last is not None:
         query = query.where(ObservationRow.period_start <= last)
-    return [Point(parse_period_label(p), v, n, d) for p, v, n, d in session.execute(query.order_by(ObservationRow.period_start))]
+    return [Point(parse_period_label(p), v, n, d, as_at=as_at)
+            for p, v, n, d, as_at in session.execute(query.order_by(ObservationRow.period_start))]
 
 
 def has_any_data(session: Session) -> bool:

@@ -8,6 +8,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_registry
 from storage.audit import entries
 
@@ -25,6 +27,11 @@ def test_every_command_is_audited(demo_db, settings):
     registry.run_line("/digest subscribe weekly C0LEAD", user_id="U0NOBODY", channel_id="C0PERF")
     log = [(e.actor, e.place, e.action, e.detail, e.outcome) for e in entries(demo_db)]
     assert log == [
+        ("init", "cli", "init", "catalog.yaml: 58 metrics added, 0 updated", "ok"),
+        ("demo", "cli", "load-demo", "Imported observations from observations.csv: 235 rows, 235 new.", "ok"),
+        ("demo", "cli", "load-demo", "Imported reviews from reviews.csv: 66 rows, 66 new.", "ok"),
+        ("demo", "cli", "load-demo", "Imported CSP allocations from csp_allocations.csv: 9 rows, 9 new.", "ok"),
+        ("demo", "cli", "load-demo", "Imported CSP spend from csp_spend.csv: 32 rows, 32 new.", "ok"),
         ("U0ANALYST", "C0PERF", "/kpi", "calls-under-25s", "ok"),
         ("U0ANALYST", "C0PERF", "/kpi", "no-such-metric", "refused"),
         ("U0NOBODY", "C0PERF", "/digest", "subscribe weekly C0LEAD", "refused"),
@@ -71,8 +78,8 @@ def test_cli_audit_prints_imports_and_rejections(demo_db, tmp_path):
                            timeout=120)
     assert shown.returncode == 0, shown.stderr
     lines = [line for line in shown.stdout.splitlines() if "import observations" in line]
-    assert len(lines) == 2
-    assert "analyst.one" in lines[0] and " ok " in lines[0]
+    assert len(lines) == 2   # one row each: the importer's own, not a second from the command line
+    assert "analyst.one" in lines[0] and " ok " in lines[0] and "good.csv: 1 row, 1 new." in lines[0]
     assert "rejected" in lines[1]
 
 
@@ -96,3 +103,45 @@ def test_json_logs_are_one_object_per_line(capsys):
     assert entries[0]["level"] == "WARNING" and entries[0]["message"] == "digest C1:weekly:2025-W41 held: no figures"
     assert "ValueError: boom" in entries[1]["exception"]
     assert all(line.count("\n") == 0 for line in lines)
+
+
+def test_load_demo_is_audited_whichever_path_calls_it(db):
+    from storage.bootstrap import load_demo
+    from storage.db import NotEmptyError
+
+    load_demo(db, "demo", PANEL_DAY)   # as `kpibot run` and the test factories call it, not through `kpibot load-demo`
+    loads = [(e.at, e.actor, e.action, e.detail, e.outcome) for e in entries(db) if e.action == "load-demo"]
+    assert loads == [
+        (PANEL_DAY, "demo", "load-demo", "Imported observations from observations.csv: 235 rows, 235 new.", "ok"),
+        (PANEL_DAY, "demo", "load-demo", "Imported reviews from reviews.csv: 66 rows, 66 new.", "ok"),
+        (PANEL_DAY, "demo", "load-demo", "Imported CSP allocations from csp_allocations.csv: 9 rows, 9 new.", "ok"),
+        (PANEL_DAY, "demo", "load-demo", "Imported CSP spend from csp_spend.csv: 32 rows, 32 new.", "ok"),
+    ]
+    with pytest.raises(NotEmptyError):
+        load_demo(db, "demo", PANEL_DAY)
+    assert len([e for e in entries(db) if e.action == "load-demo"]) == 4   # a refused second load adds none
+
+
+def test_cli_load_demo_writes_one_audit_row_per_file(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "SLACK_"))}
+    env["KPIBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}"
+    for args in (["init"], ["load-demo"]):
+        done = subprocess.run([KPIBOT, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    shown = subprocess.run([KPIBOT, "audit"], env=env, capture_output=True, text=True, timeout=120)
+    actions = [line.split()[4] for line in shown.stdout.splitlines()[2:]]   # after the heading and its rule
+    assert actions == ["init", "load-demo", "load-demo", "load-demo", "load-demo"]
+
+
+def test_an_import_and_its_audit_row_are_written_together_or_not_at_all(db, write_file):
+    from storage.importers.common import ImportRejected
+    from storage.importers.reviews import import_reviews
+
+    good = write_file("reviews.csv", "reference,received\nCR-1,2025-07-01\n")
+    bad = write_file("later.csv", "reference,received\nCR-2,2025-13-01\n")
+    with db.session() as session:
+        import_reviews(session, good, "analyst.one", PANEL_DAY, place="C0PERF")
+    with pytest.raises(ImportRejected), db.session() as session:
+        import_reviews(session, bad, "analyst.one", PANEL_DAY)
+    log = [(e.actor, e.place, e.action, e.detail, e.outcome) for e in entries(db) if e.action != "init"]
+    assert log == [("analyst.one", "C0PERF", "import reviews", "Imported reviews from reviews.csv: 1 row, 1 new.", "ok")]

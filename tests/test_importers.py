@@ -170,7 +170,7 @@ def test_reviews_import_and_validation(db, write_file):
     with pytest.raises(ImportRejected) as caught, db.session() as session:
         import_reviews(session, bad, "analyst", NOW)
     message = str(caught.value)
-    assert "row 2, column completed: is before the date received" in message
+    assert "row 2, column completed: 2025-07-01 is before the date received, 2025-07-10" in message
     assert "row 3, column received: '2025-02-30' is not a date" in message
     assert "row 4, column outcome: a completed review needs an outcome" in message
     assert "row 4, column learning: 'maybe' is not yes or no" in message
@@ -243,3 +243,63 @@ def test_a_concurrent_reader_never_sees_half_an_import(db, tmp_path):
         reader.join(30)
     seen.add(_count(db, ObservationRow))
     assert seen <= {0, len(lines)}
+
+
+def test_counts_of_rows_agree_with_their_noun(db, write_file):
+    one = _observations(db, write_file("one.csv", "metric,period,value\nfoi-requests,2025-07,1\n"))
+    assert one.summary() == "Imported observations from one.csv: 1 row, 1 new."
+    two = _observations(db, write_file("two.csv", "metric,period,value\nfoi-requests,2025-07,1\nfoi-requests,2025-08,2\n"))
+    assert two.summary() == "Imported observations from two.csv: 2 rows, 1 new, 1 unchanged."
+
+
+def test_an_unquoted_amount_with_a_thousands_separator_is_explained(db, write_file):
+    with db.session() as session:
+        import_csp_allocations(session, write_file("alloc.csv", "area,year,allocation\nRutland,2025/26,19296.80\n"), "a", NOW)
+    path = write_file("spend.csv", "date,area,project,amount\n"
+                                   "2025-06-01,Rutland,Response Fund,15.00\n"
+                                   "2025-06-02,Rutland,Response Fund,£1,000.00\n")
+    with pytest.raises(ImportRejected) as caught, db.session() as session:
+        import_csp_spend(session, path, "a", NOW)
+    message = str(caught.value)
+    assert message == ("spend.csv was not imported; nothing was written. Fix and re-run:\n"
+                       "  spend.csv, row 3: has 5 cells but the header names 4; a comma inside a value splits it "
+                       'in two: put the value in quotes ("£1,000.00") or leave out the thousands separator (£1000.00)')
+    fixed = write_file("spend-fixed.csv", "date,area,project,amount\n"
+                                          '2025-06-02,Rutland,Response Fund,"£1,000.00"\n'
+                                          "2025-06-03,Rutland,Response Fund,£1000.00\n")
+    with db.session() as session:
+        assert import_csp_spend(session, fixed, "a", NOW).inserted == 2
+        assert session.scalar(select(func.sum(CspSpendRow.amount))) == 2000
+
+
+def test_a_damaged_csv_gets_a_one_line_reason(db, write_file):
+    with pytest.raises(ImportRejected) as caught:
+        _observations(db, write_file("quote.csv", 'metric,period,value\nfoi-requests,2025-07,"1\n'))
+    assert str(caught.value).splitlines()[1] == \
+        "  quote.csv: not a well-formed CSV file (Error tokenizing data. C error: EOF inside string starting at row 1)"
+
+
+@pytest.mark.parametrize("kind, body, where", [
+    ("observations", "metric,period,value,note\nfoi-requests,2025-07,1,late\x00\n", "row 2, column note"),
+    ("reviews", "reference,received\nCR-1,2025-07-01\nCR-\x072,2025-07-02\n", "row 3, column reference"),
+    ("csp-spend", "date,area,project,amount\n2025-06-01,Rutland,Bell\x07,1.00\n", "row 2, column project"),
+    ("observations", "metric,period,value,\x1bnote\nfoi-requests,2025-07,1,x\n", "row 1"),
+])
+def test_control_characters_in_text_cells_are_refused(db, write_file, kind, body, where):
+    path = write_file("control.csv", body)
+    with pytest.raises(ImportRejected) as caught, db.session() as session:
+        if kind == "observations":
+            import_observations(session, path, read_catalog(session), "a", NOW)
+        elif kind == "reviews":
+            import_reviews(session, path, "a", NOW)
+        else:
+            import_csp_spend(session, path, "a", NOW)
+    assert f"control.csv, {where}: contains a control character (U+00" in str(caught.value)
+    assert "which cannot be stored; delete it" in str(caught.value)
+    assert _count(db, ObservationRow) + _count(db, ReviewRow) + _count(db, CspSpendRow) == 0
+
+
+def test_tabs_and_line_breaks_in_a_note_are_kept(db, write_file):
+    _observations(db, write_file("notes.csv", 'metric,period,value,note\nfoi-requests,2025-07,1,"two\nlines\tand a tab"\n'))
+    with db.session() as session:
+        assert session.scalar(select(ObservationRow.note)) == "two\nlines\tand a tab"

@@ -7,15 +7,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.audit import COMMAND_LINE, record_change
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, insert_rows, parse_day, parse_money, read_table, require_columns,
-    text,
+    CellError, ImportRejected, ImportResult, Problem, insert_rows, parse_day, parse_money, require_columns, text,
 )
+from storage.importers.files import read_table
 from storage.models import CspAllocationRow, CspSpendRow, ImportRow
 from storage.periods import Month, PeriodError, parse_financial_year
 
 
-def import_csp_allocations(session: Session, path, loaded_by: str, now: datetime) -> ImportResult:
+def import_csp_allocations(session: Session, path, loaded_by: str, now: datetime, place: str = COMMAND_LINE,
+                           action: str = "import csp-allocations") -> ImportResult:
     table = read_table(path)
     require_columns(table, ["area", "year", "allocation"])
     problems: list[Problem] = []
@@ -63,11 +65,14 @@ def import_csp_allocations(session: Session, path, loaded_by: str, now: datetime
             replaced += 1
     session.add(ImportRow(kind="csp-allocations", filename=table.filename, sha256=table.sha256, rows=len(records),
                           inserted=inserted, replaced=replaced, loaded_by=loaded_by, loaded_at=now))
+    result = ImportResult("CSP allocations", table.filename, len(records), inserted, replaced, unchanged)
+    record_change(session, now, loaded_by, place, action, result.summary())
     session.flush()
-    return ImportResult("CSP allocations", table.filename, len(records), inserted, replaced, unchanged)
+    return result
 
 
-def import_csp_spend(session: Session, path, loaded_by: str, now: datetime) -> ImportResult:
+def import_csp_spend(session: Session, path, loaded_by: str, now: datetime, place: str = COMMAND_LINE,
+                     action: str = "import csp-spend") -> ImportResult:
     """Spend lines add up, so the same file is refused a second time rather than counted twice."""
     table = read_table(path)
     require_columns(table, ["date", "area", "project", "amount"])
@@ -122,4 +127,6 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime) -> I
     for record in records:
         record["import_id"] = batch.id
     insert_rows(session, CspSpendRow, records)
-    return ImportResult("CSP spend", table.filename, len(records), len(records), 0)
+    result = ImportResult("CSP spend", table.filename, len(records), len(records), 0)
+    record_change(session, now, loaded_by, place, action, result.summary())
+    return result

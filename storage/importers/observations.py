@@ -7,16 +7,21 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.audit import COMMAND_LINE, record_change
 from storage.catalog import Catalog, MetricDefinition
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, Table, in_batches, insert_rows, is_blank, parse_number, read_table,
-    require_columns, text,
+    CellError, ImportRejected, ImportResult, Problem, in_batches, insert_rows, is_blank, require_columns, text,
 )
+from storage.importers.figure_cells import (
+    FractionWatch, as_at_day, check_period, check_value, count_value, figure_value,
+)
+from storage.importers.files import Table, read_table
 from storage.models import ImportRow, MetricRow, ObservationHistoryRow, ObservationRow
-from storage.periods import FinancialYear, Month, Period, PeriodError, Quarter, parse_month, parse_period, period_kind, period_start
+from storage.periods import Month, Period, PeriodError, parse_month, parse_period, period_kind, period_start
 
 LONG_REQUIRED = ["metric", "period", "value"]
-LONG_OPTIONAL = ["numerator", "denominator", "note"]
+LONG_OPTIONAL = ["numerator", "denominator", "note", "as_at"]
+AS_AT = "as_at"
 WIDE_KEY_COLUMNS = ("metric", "slug", "metric name", "name", "kpi")
 WIDE_DESCRIPTIVE_COLUMNS = ("section", "unit", "definition", "description", "target", "notes", "polarity", "frequency")
 VALUE_TOLERANCE = 0.05
@@ -31,6 +36,7 @@ class ObservationRecord:
     numerator: float | None = None
     denominator: float | None = None
     note: str | None = None
+    as_at: date | None = None
 
 
 def _metric(catalog: Catalog, raw, row: int, column: str, problems: list[Problem]) -> MetricDefinition | None:
@@ -50,36 +56,8 @@ def _metric(catalog: Catalog, raw, row: int, column: str, problems: list[Problem
     return metric
 
 
-def _check_period(metric: MetricDefinition, period: Period, today: date) -> str | None:
-    allowed = {"monthly": (Month,), "quarterly": (Quarter, FinancialYear), "annual": (FinancialYear,)}[metric.frequency]
-    if metric.frequency == "monthly" and isinstance(period, FinancialYear):
-        return f"{metric.slug} is monthly; give its months (YYYY-MM), the baseline is worked out from them"
-    if not isinstance(period, allowed):
-        wanted = {"monthly": "a month like 2025-09", "quarterly": "a quarter like 2025/26 Q1 or a year like 2024/25",
-                  "annual": "a financial year like 2025/26"}[metric.frequency]
-        return f"{metric.slug} is {metric.frequency}; the period must be {wanted}, not {period.label}"
-    if period_start(period) > today:
-        return f"{period.label} has not started yet (today is {today.isoformat()})"
-    return None
-
-
-def _check_value(metric: MetricDefinition, value: float) -> str | None:
-    if metric.unit == "percent" and not 0 <= value <= 100:
-        return f"{value:g} is not a percentage between 0 and 100"
-    if metric.unit == "yes_no" and value not in (0, 1):
-        return "must be Y or N (or 1 or 0)"
-    if metric.unit in ("count", "days", "hours", "currency") and value < 0:
-        return f"{value:g} cannot be negative for a {metric.unit} metric"
-    return None
-
-
-def _value(metric: MetricDefinition, raw) -> float:
-    if metric.unit == "yes_no" and text(raw).lower() in {"y", "yes", "n", "no"}:
-        return 1.0 if text(raw).lower().startswith("y") else 0.0
-    return parse_number(raw)
-
-
-def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Problem]) -> list[ObservationRecord]:
+def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Problem],
+                  fractions: FractionWatch) -> list[ObservationRecord]:
     require_columns(table, LONG_REQUIRED, LONG_OPTIONAL)
     records = []
     for number, row in table.numbered_rows():
@@ -93,15 +71,20 @@ def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
         for column in ("numerator", "denominator"):
             raw = table.cell(row, column) if column in table.columns else None
             try:
-                counts[column] = None if is_blank(raw) else parse_number(raw)
+                counts[column] = count_value(raw, column)
             except CellError as exc:
                 problems.append(Problem(number, column, str(exc)))
                 counts[column] = None
+        try:
+            as_at = as_at_day(table.cell(row, AS_AT), today) if AS_AT in table.columns else None
+        except CellError as exc:
+            problems.append(Problem(number, AS_AT, str(exc)))
+            as_at = None
         raw_value = table.cell(row, "value")
         value = None
         if metric is None or period is None:
             continue
-        problem = _check_period(metric, period, today)
+        problem = check_period(metric, period, today)
         if problem:
             problems.append(Problem(number, "period", problem))
             continue
@@ -124,7 +107,7 @@ def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
             value = numerator / denominator * 100
         else:
             try:
-                value = _value(metric, raw_value)
+                value = figure_value(metric, raw_value)
             except CellError as exc:
                 problems.append(Problem(number, "value", str(exc)))
                 continue
@@ -132,12 +115,15 @@ def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
                 problems.append(Problem(number, "value", f"{value:g}% does not match numerator/denominator "
                                                          f"({numerator / denominator * 100:.1f}%)"))
                 continue
-        problem = _check_value(metric, value)
+            if denominator is None:
+                fractions.add(metric, value, number, "value")
+        problem = check_value(metric, value)
         if problem:
             problems.append(Problem(number, "value", problem))
             continue
         note = text(table.cell(row, "note")) if "note" in table.columns else ""
-        records.append(ObservationRecord(number, metric, period, value, numerator, denominator, note or None))
+        records.append(ObservationRecord(number, metric, period, float(value), numerator, denominator, note or None,
+                                         as_at))
     return records
 
 
@@ -155,11 +141,13 @@ def _is_wide(table: Table) -> bool:
         _header_month(h) for h in table.original_columns[1:])
 
 
-def _wide_records(table: Table, catalog: Catalog, today: date, problems: list[Problem]) -> list[ObservationRecord]:
+def _wide_records(table: Table, catalog: Catalog, today: date, problems: list[Problem],
+                  fractions: FractionWatch) -> list[ObservationRecord]:
     key = table.columns[0]
+    as_at_position = table.columns.index(AS_AT) if AS_AT in table.columns else None
     months: dict[int, Month] = {}
     for position, (raw, clean) in enumerate(zip(table.original_columns, table.columns)):
-        if position == 0 or clean in WIDE_DESCRIPTIVE_COLUMNS or clean in WIDE_KEY_COLUMNS:
+        if position == 0 or clean in WIDE_DESCRIPTIVE_COLUMNS or clean in WIDE_KEY_COLUMNS or clean == AS_AT:
             continue
         month = _header_month(raw)
         if month is None:
@@ -176,25 +164,31 @@ def _wide_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
         metric = _metric(catalog, row[0], number, key, problems)
         if metric is None:
             continue
+        try:
+            as_at = None if as_at_position is None else as_at_day(row[as_at_position], today)
+        except CellError as exc:
+            problems.append(Problem(number, AS_AT, str(exc)))
+            continue
         for position, month in months.items():
             raw = row[position]
             if is_blank(raw):
                 continue
             column = month.title
-            problem = _check_period(metric, month, today)
+            problem = check_period(metric, month, today)
             if problem:
                 problems.append(Problem(number, column, problem))
                 continue
             try:
-                value = _value(metric, raw)
+                value = figure_value(metric, raw)
             except CellError as exc:
                 problems.append(Problem(number, column, str(exc)))
                 continue
-            problem = _check_value(metric, value)
+            fractions.add(metric, value, number, column)
+            problem = check_value(metric, value)
             if problem:
                 problems.append(Problem(number, column, problem))
                 continue
-            records.append(ObservationRecord(number, metric, month, value))
+            records.append(ObservationRecord(number, metric, month, float(value), as_at=as_at))
     return records
 
 
@@ -202,8 +196,10 @@ def read_observations(path, catalog: Catalog, today: date) -> tuple[Table, list[
     """Parse and check a whole file; raises ImportRejected listing every problem found."""
     table = read_table(path)
     problems: list[Problem] = []
-    records = _wide_records(table, catalog, today, problems) if _is_wide(table) \
-        else _long_records(table, catalog, today, problems)
+    fractions = FractionWatch()
+    records = _wide_records(table, catalog, today, problems, fractions) if _is_wide(table) \
+        else _long_records(table, catalog, today, problems, fractions)
+    problems.extend(fractions.problems())
     seen: dict[tuple[str, str], int] = {}
     for record in records:
         key = (record.metric.slug, record.period.label)
@@ -219,8 +215,10 @@ def read_observations(path, catalog: Catalog, today: date) -> tuple[Table, list[
 
 
 def import_observations(session: Session, path, catalog: Catalog, loaded_by: str, now: datetime,
-                        source: str | None = None) -> ImportResult:
-    """Check the file whole, then write it in the caller's transaction; re-imported periods keep their old value in history."""
+                        source: str | None = None, place: str = COMMAND_LINE,
+                        action: str = "import observations") -> ImportResult:
+    """Check the file whole, then write it and its audit entry in the caller's transaction; re-imported periods
+    keep their old value in history."""
     table, records = read_observations(path, catalog, now.date())
     ids = dict(session.execute(select(MetricRow.slug, MetricRow.id)).all())
     missing = sorted({r.metric.slug for r in records if r.metric.slug not in ids})
@@ -242,7 +240,8 @@ def import_observations(session: Session, path, catalog: Catalog, loaded_by: str
     source = source or table.filename
     for record in records:
         metric_id = ids[record.metric.slug]
-        fields = dict(value=record.value, numerator=record.numerator, denominator=record.denominator, note=record.note)
+        fields = dict(value=record.value, numerator=record.numerator, denominator=record.denominator, note=record.note,
+                      as_at=record.as_at)
         row = existing.get((metric_id, record.period.label))
         if row is None:
             new_rows.append(dict(
@@ -256,7 +255,7 @@ def import_observations(session: Session, path, catalog: Catalog, loaded_by: str
         else:
             session.add(ObservationHistoryRow(
                 metric_id=metric_id, period=row.period, value=row.value, numerator=row.numerator,
-                denominator=row.denominator, note=row.note, source=row.source, loaded_by=row.loaded_by,
+                denominator=row.denominator, note=row.note, as_at=row.as_at, source=row.source, loaded_by=row.loaded_by,
                 loaded_at=row.loaded_at, replaced_at=now, replaced_by=loaded_by, replaced_by_import_id=batch.id,
             ))
             for key, value in fields.items():
@@ -265,5 +264,7 @@ def import_observations(session: Session, path, catalog: Catalog, loaded_by: str
             replaced += 1
     batch.inserted, batch.replaced = inserted, replaced
     insert_rows(session, ObservationRow, new_rows)
+    result = ImportResult("observations", table.filename, len(records), inserted, replaced, unchanged)
+    record_change(session, now, loaded_by, place, action, result.summary())
     session.flush()
-    return ImportResult("observations", table.filename, len(records), inserted, replaced, unchanged)
+    return result

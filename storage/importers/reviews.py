@@ -6,10 +6,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.audit import COMMAND_LINE, record_change
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, in_batches, insert_rows, is_blank, parse_day, read_table,
-    require_columns, text,
+    CellError, ImportRejected, ImportResult, Problem, in_batches, insert_rows, is_blank, parse_day, require_columns,
+    text,
 )
+from storage.importers.files import read_table
 from storage.models import ImportRow, ReviewRow
 from storage.reviews import Review
 
@@ -17,6 +19,7 @@ COLUMNS = ["reference", "received", "completed", "outcome", "learning"]
 _OUTCOMES = {"upheld": "upheld", "not upheld": "not upheld", "not_upheld": "not upheld", "not-upheld": "not upheld"}
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
+COMPLETED_BEFORE_RECEIVED = "{completed} is before the date received, {received}"
 
 
 def read_reviews(path, today) -> tuple[object, list[Review]]:
@@ -52,7 +55,8 @@ def read_reviews(path, today) -> tuple[object, list[Review]]:
                 problems.append(Problem(number, column, f"{dates[column].isoformat()} is in the future"))
         received, completed = dates["received"], dates["completed"]
         if received and completed and completed < received:
-            problems.append(Problem(number, "completed", "is before the date received"))
+            problems.append(Problem(number, "completed", COMPLETED_BEFORE_RECEIVED.format(
+                completed=completed.isoformat(), received=received.isoformat())))
         outcome_text = " ".join(text(cell(row, "outcome")).lower().split())
         outcome = _OUTCOMES.get(outcome_text)
         if outcome_text and outcome is None:
@@ -73,8 +77,10 @@ def read_reviews(path, today) -> tuple[object, list[Review]]:
     return table, reviews
 
 
-def import_reviews(session: Session, path, loaded_by: str, now: datetime) -> ImportResult:
-    """Add new cases and update known references (a case closes when a later log gives its completed date)."""
+def import_reviews(session: Session, path, loaded_by: str, now: datetime, place: str = COMMAND_LINE,
+                   action: str = "import reviews") -> ImportResult:
+    """Add new cases and update known references (a case closes when a later log gives its completed date);
+    the change is audited in the same transaction."""
     table, reviews = read_reviews(path, now.date())
     existing = {
         row.reference.upper(): row
@@ -101,5 +107,7 @@ def import_reviews(session: Session, path, loaded_by: str, now: datetime) -> Imp
     insert_rows(session, ReviewRow, new_rows)
     session.add(ImportRow(kind="reviews", filename=table.filename, sha256=table.sha256, rows=len(reviews),
                           inserted=inserted, replaced=replaced, loaded_by=loaded_by, loaded_at=now))
+    result = ImportResult("reviews", table.filename, len(reviews), inserted, replaced, unchanged)
+    record_change(session, now, loaded_by, place, action, result.summary())
     session.flush()
-    return ImportResult("reviews", table.filename, len(reviews), inserted, replaced, unchanged)
+    return result
