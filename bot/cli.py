@@ -75,7 +75,7 @@ def load_demo_command() -> None:
 
 
 def _import(kind: str, path: Path, loaded_by: Optional[str]) -> None:
-    from storage.importers.common import ImportRejected
+    from storage.importers.common import ImportRejected, plural
 
     settings = _settings()
     db = _database(settings)
@@ -83,7 +83,7 @@ def _import(kind: str, path: Path, loaded_by: Optional[str]) -> None:
     try:
         _load(db, kind, path, who)
     except ImportRejected as exc:
-        _audit(db, who, f"import {kind}", f"{path.name}: {len(exc.problems)} problem(s); nothing written", "rejected")
+        _audit(db, who, f"import {kind}", f"{path.name}: {plural(len(exc.problems), 'problem')}; nothing written", "rejected")
         raise
 
 

@@ -80,7 +80,7 @@ def test_cli_audit_prints_imports_and_rejections(demo_db, tmp_path):
     lines = [line for line in shown.stdout.splitlines() if "import observations" in line]
     assert len(lines) == 2   # one row each: the importer's own, not a second from the command line
     assert "analyst.one" in lines[0] and " ok " in lines[0] and "good.csv: 1 row, 1 new." in lines[0]
-    assert "rejected" in lines[1]
+    assert "rejected" in lines[1] and "bad.csv: 1 problem; nothing written" in lines[1]
 
 
 def test_json_logs_are_one_object_per_line(capsys):

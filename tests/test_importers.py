@@ -60,6 +60,11 @@ def test_unknown_metric_suggests_closest_slugs(db, write_file):
     with pytest.raises(ImportRejected) as caught:
         _observations(db, path)
     assert "row 2, column metric: unknown metric 'calls-under-25'; did you mean: calls-under-25s" in str(caught.value)
+    nothing_close = write_file("far.csv", "metric,period,value\nqqqqzzzz,2025-07,55\n")
+    with pytest.raises(ImportRejected) as caught:
+        _observations(db, nothing_close)
+    assert str(caught.value).endswith("row 2, column metric: unknown metric 'qqqqzzzz'; "
+                                      "`kpibot metrics` lists the slugs and names")
 
 
 @pytest.mark.parametrize("row, column, fragment", [

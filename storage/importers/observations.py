@@ -26,6 +26,9 @@ WIDE_KEY_COLUMNS = ("metric", "slug", "metric name", "name", "kpi")
 WIDE_DESCRIPTIVE_COLUMNS = ("section", "unit", "definition", "description", "target", "notes", "polarity", "frequency")
 VALUE_TOLERANCE = 0.05
 
+UNKNOWN_METRIC = "unknown metric {name!r}; did you mean: {suggestions}"
+UNKNOWN_METRIC_NOTHING_CLOSE = "unknown metric {name!r}; `kpibot metrics` lists the slugs and names"
+
 
 @dataclass(frozen=True)
 class ObservationRecord:
@@ -46,8 +49,9 @@ def _metric(catalog: Catalog, raw, row: int, column: str, problems: list[Problem
         return None
     metric = catalog.find(name)
     if metric is None:
-        suggestions = ", ".join(m.slug for m in catalog.suggest(name)) or "see `kpibot metrics`"
-        problems.append(Problem(row, column, f"unknown metric {name!r}; did you mean: {suggestions}"))
+        suggestions = ", ".join(m.slug for m in catalog.suggest(name))
+        problems.append(Problem(row, column, UNKNOWN_METRIC.format(name=name, suggestions=suggestions) if suggestions
+                                else UNKNOWN_METRIC_NOTHING_CLOSE.format(name=name)))
         return None
     if metric.derived_from_reviews:
         problems.append(Problem(row, column, f"{metric.slug} is worked out from the review log; "
