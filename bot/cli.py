@@ -238,9 +238,10 @@ def ask(
     text: str = typer.Argument(..., help='A slash command as typed in chat, e.g. "/kpi calls-under-25s".'),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Answer as on this date (YYYY-MM-DD)."),
 ) -> None:
-    """Run one slash command through the bot's own handlers and print the answer."""
+    """Run one slash command through the bot's own handlers and print the answer, as the console does
+    (charts and documents saved under KPIBOT_OUTPUT_DIR)."""
     from bot.app import build_registry
-    from bot.render_text import render_text
+    from bot.console import answer_line
     from storage.periods import PeriodError, parse_date
 
     settings = _settings()
@@ -249,8 +250,8 @@ def ask(
     except PeriodError as exc:
         raise Failure(f"--as-of: {exc}") from None
     registry = build_registry(settings, _database(settings))
-    response = registry.run_line(text, as_of=day)
-    _echo(render_text(response))
+    response, answer = answer_line(registry, text, settings.output_dir, as_of=day)
+    _echo(answer)
     if response.is_error:
         raise typer.Exit(1)
 
@@ -262,7 +263,7 @@ def console() -> None:
     from bot.console import run_console
 
     settings = _settings()
-    run_console(build_registry(settings, _database(settings)))
+    run_console(build_registry(settings, _database(settings)), output_dir=settings.output_dir)
 
 
 @app.command()
@@ -285,7 +286,7 @@ def run() -> None:
 
     typer.echo("No Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): starting the console.",
                err=True)
-    run_console(build_registry(settings, db))
+    run_console(build_registry(settings, db), output_dir=settings.output_dir)
 
 
 DEFAULT_PORT = 3000
@@ -414,9 +415,13 @@ def digest_run(
 
 
 def _serve(settings: Settings, db, port: int, host: str) -> None:
+    import signal
+
     from bot.app import build_registry, database_health
     from bot.slack_app import SlackStartError, serve_slack
 
+    # `docker stop` sends SIGTERM: stop as Ctrl-C does, the digest scheduler shut down cleanly.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         serve_slack(settings, build_registry(settings, db), port=port, host=host,
                     health_check=lambda: database_health(db))

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     timezone: str = Field("Europe/London", description="Local time zone for dates and schedules.")
     classification: str = Field("OFFICIAL", min_length=1, max_length=60,
                                 description="Security marking printed in every snapshot's header and footer.")
+    output_dir: Path = Field(
+        default_factory=Path.cwd,
+        description="Folder under which the console and `kpibot ask` save charts (charts/) and snapshots (snapshots/).",
+    )
     loaded_by: str = Field("cli", description="Name recorded as the loader of data imported from the command line.")
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(False, description="One JSON object per log line (for log shippers).")
@@ -59,6 +63,13 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         return value
+
+    @field_validator("output_dir")
+    @classmethod
+    def _output_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("must be a folder (charts/ and snapshots/ are made inside it), not a file")
+        return value.absolute()
 
     @field_validator("timezone")
     @classmethod

@@ -19,6 +19,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.http_server import RECEIVED_AT
 from bot.render_slack import SUGGESTION_ACTION, render_message
 from bot.settings import Settings
+from bot.slack_connection import CANNOT_LISTEN, SlackStartError, SocketModeConnection, check_bot_token
+from bot.slack_logging import quiet_slack_libraries
 from commands.registry import CommandRegistry, CommandRequest
 from commands.response import Response
 
@@ -41,12 +43,9 @@ CANNOT_POST = ("I couldn't post the file in this channel ({error}). Invite me wi
 DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try again."
 
 
-class SlackStartError(RuntimeError):
-    """Slack refused the bot's credentials or settings; the message names what to fix."""
-
-
 def web_client(settings: Settings) -> WebClient:
     """A Web API client that retries rate limits (honouring Retry-After), 5xx and dropped connections."""
+    quiet_slack_libraries()
     kwargs = {"token": settings.slack_bot_token}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
@@ -109,9 +108,16 @@ class SlackCommands:
     def _dispatch(self, body: dict):
         return self.registry.dispatch(_request(body, self.identities))
 
-    def acknowledge(self, ack: Callable, body: dict, context: BoltContext) -> None:
+    def _is_slow(self, body: dict) -> bool:
+        """Slow work is acknowledged with a holding message and answered later; a request that will be
+        refused is not slow (its refusal is quick), so nobody is told "Working on it" before "no"."""
         request = _request(body)
-        if self.registry.is_slow(request.command, request.text):
+        if not self.registry.is_slow(request.command, request.text):
+            return False
+        return self.registry.refusal_for(_request(body, self.identities)) is None
+
+    def acknowledge(self, ack: Callable, body: dict, context: BoltContext) -> None:
+        if self._is_slow(body):
             ack(response_type="ephemeral", text=WORKING)
             return
         # The budget runs from the request's arrival: a request that waited for a free thread has less of it.
@@ -131,7 +137,7 @@ class SlackCommands:
     def deliver(self, body: dict, respond: Callable, client: WebClient) -> None:
         """Runs alongside the ack (a lazy listener): slow answers and answers that missed the ack budget."""
         request = _request(body)
-        if self.registry.is_slow(request.command, request.text):
+        if self._is_slow(body):
             self._send(self._dispatch(body), request, respond, client)
             return
         key = _key(body)
@@ -183,25 +189,17 @@ def _key(body: dict) -> str:
     return f"{body.get('trigger_id', '')}|{body.get('response_url', '')}"
 
 
-class _NoRequestBodies(logging.Filter):
-    """Bolt reports a failed signature check with the whole request body; we log our own line instead."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "body:" not in record.getMessage() and "Invalid request signature" not in record.getMessage()
-
-
 def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: bool = False) -> App:
     if not settings.slack_bot_token:
         raise SlackStartError("SLACK_BOT_TOKEN is not set; copy the Bot User OAuth Token (xoxb-...) from the app's page")
     if not socket_mode and not settings.slack_signing_secret:
         raise SlackStartError("SLACK_SIGNING_SECRET is not set; HTTP mode needs it to check requests come from Slack "
                               "(or set SLACK_APP_TOKEN for Socket Mode)")
-    verification_logger = logging.getLogger("slack_bolt.RequestVerification")
-    if not any(isinstance(f, _NoRequestBodies) for f in verification_logger.filters):
-        verification_logger.addFilter(_NoRequestBodies())
+    client = web_client(settings)
+    check_bot_token(client)
     try:
         app = App(
-            client=web_client(settings),
+            client=client,
             signing_secret=settings.slack_signing_secret or "",
             request_verification_enabled=not socket_mode,
             process_before_response=False,
@@ -270,27 +268,41 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
 
 def serve_slack(settings: Settings, registry: CommandRegistry, port: int = 3000, host: str = "0.0.0.0",
                 health_check=None) -> None:
-    """Run until interrupted: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on `port`."""
+    """Run until interrupted: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on `port`.
+
+    Every check that can fail at start (the tokens, reaching Slack, the port) runs before the digest
+    scheduler starts, and fails with a SlackStartError naming what to fix."""
     limit_malloc_arenas()
     socket_mode = bool(settings.slack_app_token)
     app = build_slack_app(settings, registry, socket_mode=socket_mode)
-    scheduler = start_digests(settings, registry, app.client)
-    if health_check is not None:
-        database_check = health_check
-        health_check = lambda: {**database_check(), "scheduler": scheduler.running,  # noqa: E731
-                                "ok": database_check().get("ok", False) and scheduler.running}
     if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        LOGGER.info("connecting to Slack in Socket Mode")
+        connection = SocketModeConnection(app, settings.slack_app_token)
+        connection.open()
+        LOGGER.info("connected to Slack in Socket Mode")
+        scheduler = None
         try:
-            SocketModeHandler(app, settings.slack_app_token).start()
+            scheduler = start_digests(settings, registry, app.client)
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
         finally:
-            scheduler.shutdown()
+            if scheduler is not None:
+                scheduler.shutdown()
+            connection.close()
         return
     from bot.http_server import EVENTS_PATH, SlackHTTPServer
 
-    server = SlackHTTPServer(app, host, port, health_check)
+    try:
+        server = SlackHTTPServer(app, host, port)
+    except OSError as exc:
+        raise SlackStartError(CANNOT_LISTEN.format(host=host, port=port, reason=exc.strerror or exc)) from None
+    scheduler = start_digests(settings, registry, app.client)
+    if health_check is not None:
+        def health() -> dict:
+            report = health_check()
+            return {**report, "scheduler": scheduler.running, "ok": report.get("ok", False) and scheduler.running}
+
+        server.health_check = health
     LOGGER.info("listening for Slack on http://%s:%d%s", host, server.port, EVENTS_PATH)
     try:
         server.serve_forever()

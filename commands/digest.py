@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext
 from commands.options import OptionError, split_options
-from commands.registry import CommandRegistry, CommandRequest
+from commands.registry import CONSOLE_CHANNEL, CommandRegistry, CommandRequest
 from commands.response import Response, Table, error
 from storage import digest_store
 
@@ -31,6 +31,9 @@ NONE = "No channel is subscribed to a digest yet."
 NONE_HINT = "Subscribe one with /digest subscribe weekly #channel"
 HELD = "This {kind} digest would be held back, not posted: {reason}."
 PREVIEW_NOTE = "Preview: only you can see this. Subscribed channels get it on schedule."
+NO_CHANNEL_HERE = "The console is not a channel: a digest subscribed here would go nowhere."
+NO_CHANNEL_HERE_HINT = ("Subscribe a channel where it is: type `/digest subscribe {kind} #channel` in Slack, "
+                        "or name the channel's ID here: `/digest subscribe {kind} C0123456789`.")
 BAD_TIME = "{text!r} is not a time; write it as HH:MM, e.g. 08:00."
 BAD_DAY = "{text!r} is not a day of the week; write monday, tuesday, ... or mon, tue, ..."
 
@@ -102,6 +105,8 @@ def change_subscription(context: CommandContext, request: CommandRequest, verb: 
     channel, day, hour, minute, problem = _parse_schedule(words)
     if problem:
         return error(problem, BAD_CHANNEL_HINT if "channel" in problem else USAGE)
+    if channel is None and request.channel_id == CONSOLE_CHANNEL and verb == "subscribe":
+        return error(NO_CHANNEL_HERE, NO_CHANNEL_HERE_HINT.format(kind=kind))
     channel = channel or request.channel_id
     now = context.clock()
     if verb == "unsubscribe":

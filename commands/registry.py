@@ -7,7 +7,7 @@ from datetime import date
 from typing import Callable
 
 from commands.context import CommandContext
-from commands.response import Response, error
+from commands.response import Response, error, shorten
 
 LOGGER = logging.getLogger(__name__)
 
@@ -15,6 +15,8 @@ DATA_UNAVAILABLE = "The data is temporarily unavailable: I can't reach the datab
 DATA_UNAVAILABLE_HINT = "Try again in a minute; nothing you asked for was changed."
 INTERNAL_ERROR = "Sorry, that went wrong on my side and has been logged."
 INTERNAL_ERROR_HINT = "Try again in a minute; if it keeps happening, tell the performance team."
+# The channel of a request typed at the console or given to `kpibot ask`: no chat channel at all.
+CONSOLE_CHANNEL = "console"
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class CommandRequest:
     command: str  # e.g. "/kpi"
     text: str
     user_id: str = "console"
-    channel_id: str = "console"
+    channel_id: str = CONSOLE_CHANNEL
     as_of: date | None = None
     is_guest: bool = False
     groups: frozenset[str] = frozenset()
@@ -58,8 +60,8 @@ class CommandRegistry:
         if sensitive is not None:
             self.sensitive_checks[command] = sensitive
 
-    def _refusal(self, request: CommandRequest) -> tuple[str, str] | None:
-        """The one place access is decided, for every command."""
+    def refusal_for(self, request: CommandRequest) -> tuple[str, str] | None:
+        """The one place access is decided, for every command: (message, hint) when refused, else None."""
         from commands.access import Identity
 
         needs = self.role_checks.get(request.command, lambda text: "viewer")(request.text)
@@ -93,8 +95,8 @@ class CommandRegistry:
         handler = self.handlers.get(request.command)
         if handler is None:
             known = ", ".join(sorted(self.handlers))
-            return error(f"I don't know the command {request.command}.", f"Commands I answer: {known}.")
-        refusal = self._refusal(request)
+            return error(f"I don't know the command {shorten(request.command)}.", f"Commands I answer: {known}.")
+        refusal = self.refusal_for(request)
         if refusal is not None:
             return error(*refusal)
         from sqlalchemy.exc import DBAPIError, OperationalError
@@ -112,13 +114,14 @@ class CommandRegistry:
             return error(INTERNAL_ERROR, INTERNAL_ERROR_HINT)
 
     def run_line(self, line: str, as_of: date | None = None, user_id: str = "console",
-                 channel_id: str = "console", is_guest: bool = False,
+                 channel_id: str = CONSOLE_CHANNEL, is_guest: bool = False,
                  groups: frozenset[str] = frozenset()) -> Response:
         """Run a typed line such as '/kpi calls-under-25s'."""
         stripped = line.strip()
         if not stripped.startswith("/"):
             known = ", ".join(sorted(self.handlers))
-            return error(f"{stripped!r} is not a command.", f"Start with a slash command: {known}. Try /kpi help.")
+            return error(f"{shorten(stripped)!r} is not a command.",
+                         f"Start with a slash command: {known}. Try /kpi help.")
         command, _, text = stripped.partition(" ")
         return self.dispatch(CommandRequest(command.lower(), text.strip(), user_id, channel_id, as_of, is_guest,
                                             groups))

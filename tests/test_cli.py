@@ -128,3 +128,57 @@ def test_run_sets_up_loads_and_answers_in_the_console(tmp_path):
     assert "Calls answered under 25 seconds: 58% (Jul-Sep 2025)" in result.stdout
     second = run(["run"], tmp_path, stdin="")
     assert "Imported" not in second.stderr  # the dataset loads only into an empty database
+
+
+def test_ask_saves_a_chart_where_the_console_does_and_says_where(workdir, tmp_path):
+    """`ask` and the console answer through one path: the same text, and the chart under KPIBOT_OUTPUT_DIR/charts."""
+    out = tmp_path / "out"
+    env = {"KPIBOT_OUTPUT_DIR": str(out)}
+    asked = run(["ask", "/kpi volunteer-hours chart"], workdir, env)
+    assert asked.returncode == 0, asked.stderr
+    charts = list((out / "charts").glob("volunteer-hours*.png"))
+    assert len(charts) == 1 and charts[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"Chart saved to {charts[0]}" in asked.stdout
+    typed = run(["console"], workdir, env, stdin="/kpi volunteer-hours chart\n")
+    assert asked.stdout.strip() in typed.stdout
+
+
+def test_ask_writes_the_snapshot_it_records(workdir, tmp_path):
+    out = tmp_path / "out"
+    result = run(["ask", "/snapshot 2025/26 Q2"], workdir, {"KPIBOT_OUTPUT_DIR": str(out)})
+    assert result.returncode == 0, result.stderr
+    docx = out / "snapshots" / "opcc-performance-snapshot-2025-26-Q2.docx"
+    pdf = out / "snapshots" / "opcc-performance-snapshot-2025-26-Q2.pdf"
+    assert docx.read_bytes()[:2] == b"PK" and pdf.read_bytes()[:5] == b"%PDF-"
+    assert f"Saved {docx}" in result.stdout and f"Saved {pdf}" in result.stdout
+
+
+def test_charts_go_under_the_working_directory_by_default(workdir):
+    result = run(["ask", "/kpi icv-visits chart"], workdir)
+    assert result.returncode == 0, result.stderr
+    saved = [line for line in result.stdout.splitlines() if line.startswith("Chart saved to ")]
+    assert len(saved) == 1
+    path = Path(saved[0].removeprefix("Chart saved to "))
+    assert path.parent == workdir / "charts" and path.name.startswith("icv-visits") and path.exists()
+
+
+def test_an_output_dir_that_is_a_file_is_refused_at_start(workdir, tmp_path):
+    taken = tmp_path / "a-file"
+    taken.write_text("")
+    result = run(["ask", "/kpi help"], workdir, {"KPIBOT_OUTPUT_DIR": str(taken)})
+    assert result.returncode == 2
+    assert "KPIBOT_OUTPUT_DIR" in result.stderr and "must be a folder" in result.stderr
+
+
+def test_digest_subscribe_from_the_console_is_refused_and_says_where(workdir):
+    refused = run(["ask", "/digest subscribe weekly"], workdir)
+    assert refused.returncode == 1
+    assert "The console is not a channel" in refused.stdout
+    assert "`/digest subscribe weekly #channel` in Slack" in refused.stdout
+    assert "No channel is subscribed to a digest yet." in run(["ask", "/digest list"], workdir).stdout
+    named = run(["ask", "/digest subscribe quarterly C0LEADERS"], workdir)
+    assert named.returncode == 0, named.stdout
+    assert "<#C0LEADERS> will get the quarterly digest" in named.stdout
+    listed = run(["ask", "/digest list"], workdir).stdout
+    assert "C0LEADERS" in listed and "console" not in listed
+    assert run(["ask", "/digest unsubscribe quarterly C0LEADERS"], workdir).returncode == 0

@@ -184,29 +184,6 @@ def test_reviews_overdue_over_slack(slack):
     assert "17 Oct 2025" in text
 
 
-def test_socket_mode_is_chosen_when_an_app_token_is_set(demo_db, monkeypatch):
-    """No Slack to connect to here: record what the Socket Mode handler is given instead of connecting."""
-    import slack_bolt.adapter.socket_mode as socket_mode
-
-    from bot.slack_app import serve_slack
-
-    started = []
-
-    class RecordingHandler:
-        def __init__(self, app, app_token):
-            started.append((app, app_token))
-
-        def start(self):
-            started.append("started")
-
-    monkeypatch.setattr(socket_mode, "SocketModeHandler", RecordingHandler)
-    with FakeSlack() as fake:
-        settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_app_token="xapp-1-test",
-                            slack_api_url=fake.api_url, _env_file=None)
-        serve_slack(settings, build_registry(settings, demo_db, clock=lambda: PANEL_DAY))
-    assert started[0][1] == "xapp-1-test" and started[-1] == "started"
-
-
 def test_digest_subscribe_checks_the_bot_can_post_there(demo_db):
     from bot.slack_app import start_digests
 
@@ -253,6 +230,23 @@ def test_snapshot_is_acknowledged_then_uploaded(slack):
     history = json.loads(post_signed(url, slash_command_body("/snapshot", "history",
                                                              response_url=fake.response_url("h")), SECRET).body)
     assert "2025/26 Q2" in history["text"] and "U0USER" in history["text"]
+
+
+def test_a_snapshot_refused_here_is_refused_at_once_not_after_working_on_it(slack):
+    url, fake, registry = slack
+    body = slash_command_body("/snapshot", "2025/26 Q2", channel_id="C0GENERAL", response_url=fake.response_url("no"))
+    answer = post_signed(url, body, SECRET)
+    assert answer.status == 200
+    text = json.loads(answer.body)["text"]
+    assert text.startswith("I don't answer that here") and "<#C0GOV>" in text
+    assert text != WORKING
+    from storage.audit import entries
+
+    # One refusal, recorded once; nothing follows by response_url and nothing is uploaded.
+    audited = fake.wait_for(lambda: [e for e in entries(registry.context.db) if e.action == "/snapshot"] or None)
+    assert [e.outcome for e in audited] == ["refused"]
+    time.sleep(1.0)  # the lazy listener has had its moment
+    assert fake.responses("no") == [] and fake.uploads() == []
 
 
 def test_case_lists_are_refused_outside_allowed_channels(slack):

@@ -1,0 +1,68 @@
+"""Dry runs: digests written to a folder, each file named by its digest and period so none overwrites another."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.dry_run import write_digest
+from commands.response import Chart, Response
+from digests.content import Digest
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _digest(kind: str, period: str, marker: bytes) -> Digest:
+    """A digest carrying the two charts every digest has, their bytes marked by the digest they belong to."""
+    charts = [Chart(title="Complaint reviews", png=PNG + marker, alt_text="reviews", filename="complaint-reviews.png"),
+              Chart(title="CSP balances", png=PNG + marker, alt_text="csp", filename="csp-balances.png")]
+    return Digest(kind, period, date(2025, 10, 6), Response(title=f"{kind} digest", charts=charts))
+
+
+def test_weekly_then_quarterly_to_one_folder_keeps_both_sets_of_charts(tmp_path):
+    write_digest(_digest("weekly", "2025-W41", b"weekly"), tmp_path)
+    write_digest(_digest("quarterly", "2025/26 Q2", b"quarterly"), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "quarterly-2025-26-Q2-complaint-reviews.png", "quarterly-2025-26-Q2-csp-balances.png",
+        "quarterly-2025-26-Q2.json", "quarterly-2025-26-Q2.txt",
+        "weekly-2025-W41-complaint-reviews.png", "weekly-2025-W41-csp-balances.png",
+        "weekly-2025-W41.json", "weekly-2025-W41.txt",
+    ]
+    assert (tmp_path / "weekly-2025-W41-csp-balances.png").read_bytes() == PNG + b"weekly"
+    assert (tmp_path / "quarterly-2025-26-Q2-csp-balances.png").read_bytes() == PNG + b"quarterly"
+
+
+def test_the_message_names_the_chart_files_as_written(tmp_path):
+    written = write_digest(_digest("quarterly", "2025/26 Q2", b"q"), tmp_path)
+    payload = json.loads((tmp_path / "quarterly-2025-26-Q2.json").read_text())
+    assert [c["file"] for c in payload["charts"]] == ["quarterly-2025-26-Q2-complaint-reviews.png",
+                                                      "quarterly-2025-26-Q2-csp-balances.png"]
+    assert {p.name for p in written} >= {c["file"] for c in payload["charts"]}
+
+
+def test_two_weeks_to_one_folder_are_kept_apart(tmp_path):
+    write_digest(_digest("weekly", "2025-W41", b"41"), tmp_path)
+    write_digest(_digest("weekly", "2025-W42", b"42"), tmp_path)
+    assert (tmp_path / "weekly-2025-W41-complaint-reviews.png").read_bytes() == PNG + b"41"
+    assert (tmp_path / "weekly-2025-W42-complaint-reviews.png").read_bytes() == PNG + b"42"
+
+
+def test_the_real_digests_of_panel_week_share_a_folder(demo_db, settings, tmp_path):
+    """The weekly digest of 6 Oct 2025 and the 2025/26 Q2 quarterly, as `kpibot digest run --dry-run` builds them."""
+    from dataclasses import replace
+
+    from bot.app import build_registry
+    from tests.conftest import PANEL_DAY
+    from digests.content import digest_builder
+    from digests.schedule import occurrence_for
+
+    context = build_registry(settings, demo_db, clock=lambda: PANEL_DAY).context
+    build = digest_builder(context)
+    monday = date(2025, 10, 6)
+    weekly = build(replace(occurrence_for("weekly", monday), as_of=monday))
+    quarterly = build(occurrence_for("quarterly", monday))
+    write_digest(weekly, tmp_path)
+    write_digest(quarterly, tmp_path)
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    for stem in ("weekly-2025-W41", "quarterly-2025-26-Q2"):
+        assert f"{stem}-complaint-reviews.png" in pngs and f"{stem}-csp-balances.png" in pngs
+    assert len(pngs) == len(weekly.charts) + len(quarterly.charts)
