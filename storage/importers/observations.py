@@ -64,6 +64,7 @@ def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
                   fractions: FractionWatch) -> list[ObservationRecord]:
     require_columns(table, LONG_REQUIRED, LONG_OPTIONAL)
     records = []
+    as_at_position = table.columns.index(AS_AT) if AS_AT in table.columns else None
     for number, row in table.numbered_rows():
         metric = _metric(catalog, table.cell(row, "metric"), number, "metric", problems)
         try:
@@ -80,7 +81,7 @@ def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
                 problems.append(Problem(number, column, str(exc)))
                 counts[column] = None
         try:
-            as_at = as_at_day(table.cell(row, AS_AT), today) if AS_AT in table.columns else None
+            as_at = None if as_at_position is None else as_at_day(row[as_at_position], today)
         except CellError as exc:
             problems.append(Problem(number, AS_AT, str(exc)))
             as_at = None
