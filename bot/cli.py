@@ -218,6 +218,7 @@ def kpi(
     """One metric's Panel comparison: latest, last 3 months, previous 3 months, baseline, differences, RAG."""
     from bot.render_text import render_text
     from commands.kpi import metric_answer
+    from commands.response import shorten
     from storage.repository import metric_comparison, read_catalog
 
     settings = _settings()
@@ -227,10 +228,16 @@ def kpi(
         catalog = read_catalog(session)
         metric = catalog.find(slug)
         if metric is None:
-            close = ", ".join(m.slug for m in catalog.suggest(slug)) or "see `kpibot metrics`"
-            raise Failure(f"unknown metric {slug!r}; did you mean: {close}")
+            # The importer's words for the same miss (loaded only on a miss: answering needs no importer).
+            from storage.importers.observations import UNKNOWN_METRIC, UNKNOWN_METRIC_NOTHING_CLOSE
+
+            close = ", ".join(m.slug for m in catalog.suggest(slug))
+            message = UNKNOWN_METRIC if close else UNKNOWN_METRIC_NOTHING_CLOSE
+            raise Failure(message.format(name=shorten(slug), suggestions=close))
         comparison = metric_comparison(session, metric, month, date.today(), settings.review_due_days)
-    _echo(json.dumps(comparison.as_json(), indent=2) if as_json else render_text(metric_answer(comparison)))
+    reading_day = min(month.last_day, date.today()) if month else date.today()
+    _echo(json.dumps(comparison.as_json(), indent=2) if as_json
+          else render_text(metric_answer(comparison, as_of=reading_day)))
 
 
 @app.command()

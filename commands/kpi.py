@@ -3,35 +3,35 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 
 from commands.context import CommandContext
-from commands.options import OptionError, split_options
+from commands.kpi_answers import MISS, NO_MATCH_HINT, choices_answer, metric_answer, miss_answer, section_answer
+from commands.options import OptionError, TypedPeriod, split_options, split_period
 from commands.registry import CommandRegistry, CommandRequest
-from commands.response import Chart, Fact, Response, Table, error
-from storage.catalog import Catalog, MetricDefinition
-from storage.figures import NOT_AVAILABLE, format_difference, format_value
+from commands.response import Chart, Response, Table, error, shorten
+from storage import figures
+from storage.catalog import Catalog, MetricDefinition, Section
+from storage.catalog_names import Lookup, lookup
+from storage.figures import format_day
+from storage.freshness import period_title
 from storage.kpi import PanelComparison
-from storage.periods import Month
+from storage.periods import period_end
 from storage.repository import metric_by_slug, metric_comparison, metric_history, read_catalog
 
 HELP = """/kpi <metric> - the current figure with its Panel comparison (e.g. /kpi calls-under-25s)
 /kpi <metric> definition - the same, with what the metric measures
 /kpi <metric> chart - a chart of the last 13 months with target and baseline
 /kpi <metric> note <quarter> <text> - the observation printed in the Panel snapshot (action for the planned action)
-/kpi <section> - a table of a section's metrics (e.g. /kpi public interaction)
+/kpi <section> - a table of a section's metrics (e.g. /kpi public interaction, /kpi vawg)
 /kpi or /kpi help - sections and their metrics
-Add `as of 2025-09-30` or `2025-09` to answer for a past date, `public` to post in the channel."""
+Add `Q2`, `2025/26 Q2`, `last month` or `as of 30/09/2025` to answer as things stood then; `public` posts in the channel."""
 
-RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "None"}
-DIRECTION_WORDS = {"up": "Up", "down": "Down", "flat": "Flat", "none": "None"}
-NO_RAG_REASON = {
-    "neutral": "a count to watch, not judged",
-    "nothing": "no target or baseline to judge against",
-    "no-data": "no current figure",
-}
-MISS = "I don't know a metric or section called {text!r}."
-MISS_HINT = "Closest metrics: {options}. Type /kpi help for the full list."
-NO_MATCH_HINT = "Type /kpi help for the sections and metrics I know."
+AS_OF_EXAMPLE = "Example: /kpi calls-under-25s as of 30/09/2025"
+
+ANSWERED_FOR_PERIOD = "Answered as of the end of {period} ({day})."
+ANSWERED_FOR_DAY = "Answered as of {day}."
+NOT_OVER = "{period} is not over yet, so this answers as of today ({day})."
 NO_CHART = "No chart: there are no figures to draw yet."
 COMMENT_NEEDS_QUARTER = "Say which quarter the {kind} is for, then the text."
 COMMENT_EXAMPLE = "Example: /kpi calls-under-25s note 2025/26 Q2 Performance concern raised with the team."
@@ -41,6 +41,8 @@ COMMENT_SAVED = "{what} saved for {name}, {quarter}"
 COMMENT_WHERE = "It appears in the Panel snapshot for that quarter (/snapshot). A later entry replaces it."
 MAX_COMMENT = 2000
 CHART_MONTHS = 13
+# The RAG words have one home, storage.figures; digest modules that import them from here get the same words.
+RAG_WORDS = figures.RAG_WORDS
 
 
 def register(registry: CommandRegistry) -> None:
@@ -68,51 +70,87 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
     comment = _COMMENT_RE.match(" ".join(request.text.split()))
     if comment:
         return comment_command(request, context, comment["metric"], comment["kind"].lower(), comment["rest"])
+    today = context.today()
     try:
-        options = split_options(request.text, request.as_of, context.today())
+        options = split_options(request.text, request.as_of, today)
     except OptionError as exc:
-        return error(str(exc), "Example: /kpi calls-under-25s as of 2025-09-30")
+        return error(str(exc), AS_OF_EXAMPLE)
     text = options.text
-    as_of = Month.of(options.as_of) if options.as_of else None
     with context.db.session() as session:
         if text.lower() in ("", "help", "list", "sections"):
             return _with_public(catalog_overview(read_catalog(session)), options.public)
         text, wants_definition = _strip_word(text, "definition")
         text, chart = _strip_word(text, "chart")
-        # A slug as typed is one indexed row: a one-shot `kpibot ask` need not read the whole catalog.
-        metric = metric_by_slug(session, text.strip().lower())
-        if metric is None:
-            catalog = read_catalog(session)
-            metric = catalog.match(text)
-        if metric is not None:
-            comparison = metric_comparison(session, metric, as_of, context.today(), context.review_due_days,
-                                           options.as_of)
-            answer = metric_answer(comparison, wants_definition)
-            drawn = None
-            if chart and comparison.period is not None:
-                history = metric_history(session, metric, as_of, CHART_MONTHS, context.today(),
-                                         context.review_due_days)
-                drawn = _chart(metric, history, comparison)
-            if drawn is not None:
-                answer = replace(answer, charts=[drawn])
-            elif chart:
-                answer = replace(answer, notes=[*answer.notes, NO_CHART])
-            return _with_public(answer, options.public)
-        section = catalog.section(text)
-        if section is not None:
-            comparisons = [
-                metric_comparison(session, m, as_of, context.today(), context.review_due_days, options.as_of)
-                for m in catalog.in_section(section.name)
-            ]
-            return _with_public(section_answer(section.name, comparisons), options.public)
-        suggestions = catalog.suggest(text)
-    if suggestions:
-        return Response(
-            title=MISS.format(text=text), is_error=True,
-            notes=[MISS_HINT.format(options=", ".join(m.slug for m in suggestions))],
-            suggestions=[f"/kpi {m.slug}" for m in suggestions],
-        )
-    return error(MISS.format(text=text), NO_MATCH_HINT)
+        as_of, notes = options.as_of, []
+        found = _lookup(session, text)
+        typed = None if found.found else split_period(text, today)
+        if typed is not None and typed.rest and (again := _lookup(session, typed.rest)).found:
+            # `calls-under-25s Q2`: the figures as they stood at the end of that period.
+            found, text = again, typed.rest
+            as_of, notes = _as_of_typed(typed, as_of, today)
+        if found.metric is not None:
+            answer = _metric_form(session, context, found.metric, as_of, notes, wants_definition, chart)
+        elif found.section is not None:
+            answer = _section_form(session, context, found.section, as_of, notes)
+        elif found.choices:
+            words = (" definition" if wants_definition else "") + (" chart" if chart else "")
+            return choices_answer(text, found.choices, words + (f" as of {as_of.isoformat()}" if as_of else ""))
+        else:
+            return miss_answer(read_catalog(session), text)
+    return _with_public(answer, options.public)
+
+
+def _lookup(session, text: str) -> Lookup:
+    # A slug as typed is one indexed row: a one-shot `kpibot ask` need not read the whole catalog.
+    metric = metric_by_slug(session, text.strip().lower())
+    return Lookup(metric=metric) if metric is not None else lookup(read_catalog(session), text)
+
+
+def _as_of_typed(typed: TypedPeriod, explicit: date | None, today: date) -> tuple[date, list[str]]:
+    """The day a period typed after the name stands for (its last day, never after today), and a line saying so."""
+    if isinstance(typed.when, date):
+        day, named = typed.when, format_day(typed.when)
+    else:
+        day, named = period_end(typed.when), period_title(typed.when)
+    if explicit is not None:
+        day = min(day, explicit)
+    if day > today:
+        return today, [NOT_OVER.format(period=named, day=format_day(today))]
+    if isinstance(typed.when, date):
+        return day, [ANSWERED_FOR_DAY.format(day=named)]
+    return day, [ANSWERED_FOR_PERIOD.format(period=named, day=format_day(day))]
+
+
+def _comparison(session, context: CommandContext, metric: MetricDefinition, as_of: date | None) -> PanelComparison:
+    return metric_comparison(session, metric, as_of, context.today(), context.review_due_days)
+
+
+def _metric_form(session, context: CommandContext, metric: MetricDefinition, as_of: date | None, notes: list[str],
+                 wants_definition: bool, chart: bool) -> Response:
+    comparison = _comparison(session, context, metric, as_of)
+    answer = metric_answer(comparison, wants_definition, as_of=_reading_day(as_of, context.today()), notes=notes,
+                           known_by=as_of)
+    if not chart:
+        return answer
+    drawn = None
+    if comparison.period is not None:
+        history = metric_history(session, metric, as_of, CHART_MONTHS, context.today(), context.review_due_days)
+        drawn = _chart(metric, history, comparison)
+    if drawn is None:
+        return replace(answer, notes=[*answer.notes, NO_CHART])
+    return replace(answer, charts=[drawn])
+
+
+def _section_form(session, context: CommandContext, section: Section, as_of: date | None,
+                  notes: list[str]) -> Response:
+    catalog = read_catalog(session)
+    comparisons = [_comparison(session, context, m, as_of) for m in catalog.in_section(section.name)]
+    return section_answer(section.name, comparisons, as_of=_reading_day(as_of, context.today()), notes=notes)
+
+
+def _reading_day(as_of: date | None, today: date) -> date:
+    """The day an answer is read on, for saying how old its figures are: the as-of date, never after today."""
+    return min(as_of, today) if as_of else today
 
 
 def comment_command(request: CommandRequest, context: CommandContext, metric_text: str, kind: str,
@@ -138,7 +176,7 @@ def comment_command(request: CommandRequest, context: CommandContext, metric_tex
     with context.db.session() as session:
         metric = read_catalog(session).match(metric_text)
         if metric is None:
-            return error(MISS.format(text=metric_text), NO_MATCH_HINT)
+            return error(MISS.format(text=shorten(metric_text)), NO_MATCH_HINT)
         add_comment(session, metric.slug, quarter.label, "observation" if kind == "note" else "action", text,
                     request.user_id, context.clock())
     what = "Observation" if kind == "note" else "Planned action"
@@ -161,6 +199,8 @@ def _chart(metric: MetricDefinition, history, comparison: PanelComparison) -> Ch
                  filename=f"{metric.slug}-{comparison.period.label.replace('/', '-').replace(' ', '-')}.png")
 
 
+# --- answers ---------------------------------------------------------------------------------------------
+
 def catalog_overview(catalog: Catalog) -> Response:
     rows = [[section.name, ", ".join(m.slug for m in catalog.in_section(section.name))]
             for section in catalog.sections if catalog.in_section(section.name)]
@@ -168,88 +208,4 @@ def catalog_overview(catalog: Catalog) -> Response:
         title="Sections and metrics",
         table=Table(["Section", "Metrics"], rows),
         notes=[line for line in HELP.splitlines()],
-    )
-
-
-def rag_text(comparison: PanelComparison) -> str:
-    if comparison.rag != "none":
-        return RAG_WORDS[comparison.rag]
-    if comparison.metric.polarity == "neutral":
-        reason = NO_RAG_REASON["neutral"]
-    elif comparison.period is None:
-        reason = NO_RAG_REASON["no-data"]
-    else:
-        reason = NO_RAG_REASON["nothing"]
-    return f"None ({reason})"
-
-
-def _period_title(comparison: PanelComparison) -> str:
-    period = comparison.period
-    return period.title if isinstance(period, Month) else period.label
-
-
-def metric_answer(comparison: PanelComparison, with_definition: bool = False) -> Response:
-    metric = comparison.metric
-    unit = metric.unit
-    value = lambda v: format_value(unit, v)  # noqa: E731
-    difference = lambda v: format_difference(unit, v)  # noqa: E731
-    if comparison.period is None and comparison.baseline is None:
-        notes = [f"Load figures with `kpibot import observations FILE` ({metric.slug})."]
-        if with_definition:
-            notes.insert(0, f"Definition: {metric.definition}")
-        return Response(title=f"{metric.name}: no figures loaded yet", notes=notes)
-    facts: list[Fact] = []
-    if metric.frequency == "monthly":
-        headline = f"{metric.name}: {value(comparison.last3)} ({comparison.last3_span})"
-        facts += [
-            Fact(f"Last 3 months ({comparison.last3_span})", value(comparison.last3)),
-            Fact(f"Previous 3 months ({comparison.previous3_span})", value(comparison.previous3)),
-            Fact("Difference to previous 3 months", difference(comparison.change_vs_previous3)),
-            Fact(f"Baseline {comparison.baseline_year}", value(comparison.baseline)),
-            Fact("Baseline comparison", difference(comparison.change_vs_baseline)),
-            Fact(f"Latest month ({_period_title(comparison)})", value(comparison.latest)),
-        ]
-    elif comparison.period is None:
-        headline = f"{metric.name}: no figure yet since the {comparison.baseline_year} baseline"
-        facts.append(Fact("Latest", NOT_AVAILABLE))
-        facts.append(Fact(f"Baseline {comparison.baseline_year}", value(comparison.baseline)))
-    else:
-        headline = f"{metric.name}: {value(comparison.latest)} ({_period_title(comparison)})"
-        facts += [
-            Fact(f"Latest ({_period_title(comparison)})", value(comparison.latest)),
-            Fact("Previous period", value(comparison.previous3)),
-            Fact("Difference to previous period", difference(comparison.change_vs_previous3)),
-            Fact(f"Baseline {comparison.baseline_year}", value(comparison.baseline)),
-            Fact("Baseline comparison", difference(comparison.change_vs_baseline)),
-        ]
-    target = metric.expectation or (value(comparison.target) if comparison.target is not None else "none")
-    facts += [
-        Fact("Target" if not metric.expectation else "Target/expectation", target),
-        Fact("RAG", rag_text(comparison)),
-        Fact("Direction", DIRECTION_WORDS[comparison.direction]),
-    ]
-    notes = [f"{metric.section} · {metric.slug} · {metric.frequency}"]
-    if with_definition:
-        notes.insert(0, f"Definition: {metric.definition}")
-    return Response(title=headline, facts=facts, notes=notes)
-
-
-def section_answer(section: str, comparisons: list[PanelComparison]) -> Response:
-    rows = []
-    for c in comparisons:
-        unit = c.metric.unit
-        current = c.last3 if c.metric.frequency == "monthly" else c.latest
-        rows.append([
-            c.metric.name,
-            format_value(unit, current) if c.period else NOT_AVAILABLE,
-            format_value(unit, c.baseline),
-            format_difference(unit, c.change_vs_previous3),
-            RAG_WORDS[c.rag],
-        ])
-    spans = {c.last3_span for c in comparisons if c.last3_span}
-    caption = f"Last 3 months: {', '.join(sorted(spans))}" if spans else None
-    return Response(
-        title=f"{section}",
-        table=Table(["Metric", "Current", "Baseline", "Diff. to previous", "RAG"], rows, caption),
-        notes=["/kpi <metric> gives the full comparison for one metric."],
     )

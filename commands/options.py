@@ -1,11 +1,13 @@
-"""Words every command accepts after its own: `as of <date>` (any form of DATE_FORMS) and `public`."""
+"""Words every command accepts after its own: `as of <date>` (any form of DATE_FORMS), `public`, and a period
+typed beside the rest (`calls-under-25s Q2`, `/csp 2024/25`)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from storage.periods import DATE_FORMS, Month, PeriodError, parse_when
+from commands.response import shorten
+from storage.periods import DATE_FORMS, Month, Period, PeriodError, parse_date, parse_period_text, parse_when
 
 _AS_OF_RE = re.compile(r"(?:^|\s)as\s+of\s+(?P<when>.+?)\s*$", re.I)
 _TRAILING_MONTH_RE = re.compile(r"(?:^|\s)(?P<when>\d{4}-\d{2})\s*$")
@@ -27,7 +29,7 @@ def _when(text: str, today: date) -> date:
     try:
         return parse_when(text, today)
     except PeriodError:
-        raise OptionError(AS_OF_UNREADABLE.format(text=text)) from None
+        raise OptionError(AS_OF_UNREADABLE.format(text=shorten(text))) from None
 
 
 def _date_then_more(text: str, today: date) -> bool:
@@ -72,3 +74,41 @@ def split_options(text: str, default_as_of: date | None = None, today: date | No
         public = True
         words = words[: -len("public")].strip()
     return Options(words, as_of, public)
+
+
+# `2025/26 Q2` and `last month` are two words, `30 Sep 2025` three: nothing longer is a date.
+_LONGEST_PERIOD_WORDS = 3
+
+
+@dataclass(frozen=True)
+class TypedPeriod:
+    """A period or day typed at the start or end of a command's text, and what is left around it."""
+
+    rest: str
+    when: Period | date
+    words: str
+
+
+def _period_or_day(text: str, today: date) -> Period | date | None:
+    try:
+        return parse_period_text(text, today)
+    except PeriodError:
+        pass
+    try:
+        return parse_date(text)
+    except PeriodError:
+        return None
+
+
+def split_period(text: str, today: date) -> TypedPeriod | None:
+    """The longest run of up to three words at the end (else the start) of `text` that is a period or a day.
+
+    `calls-under-25s 2025/26 Q2` gives 2025/26 Q2 and `calls-under-25s`; `2024/25 blaby` gives 2024/25 and
+    `blaby`; the whole text may be the period (`2024/25`), leaving nothing. None when neither end is one."""
+    words = text.split()
+    for length in range(min(_LONGEST_PERIOD_WORDS, len(words)), 0, -1):
+        for taken, rest in ((words[-length:], words[:-length]), (words[:length], words[length:])):
+            when = _period_or_day(" ".join(taken), today)
+            if when is not None:
+                return TypedPeriod(" ".join(rest), when, " ".join(taken))
+    return None

@@ -10,29 +10,30 @@ from sqlalchemy.orm import Session
 from commands.context import CommandContext
 from commands.options import OptionError, split_options
 from commands.registry import CommandRegistry, CommandRequest
-from commands.response import Fact, Response, Table, error
+from commands.response import ECHO_LIMIT, Fact, Response, Table, error, shorten
 from storage.figures import format_day, format_value
-from storage.periods import FinancialYear, Month, PeriodError, Quarter, parse_month, parse_period
+from storage.freshness import age_text
+from storage.periods import FinancialYear, Month, PeriodError, Quarter, parse_period_text, parse_when
 from storage.repository import review_log_span
 from storage.review_queries import DueSoonReview, month_review_measures, quarter_review_table, review_deadlines
 
-HELP = """/reviews or /reviews month [YYYY-MM] - this month and last: received, on time, late, upheld, average days
-/reviews overdue - open reviews past their due date, then those due in the next 7 days
-/reviews 2025/26 Q2 or /reviews quarter [2025/26 Q2] - a quarter's table for the Panel (default: the last complete one)
-Add `as of 2025-09-30` to answer for a past date, `public` to post in the channel."""
+HELP = """/reviews or /reviews month [Sep 2025 | last month] - a month and the one before: received, on time, late, upheld, average days
+/reviews overdue - open reviews past their due date today, then those due in the next 7 days
+/reviews 2025/26 Q2, /reviews Q2 or /reviews last quarter - a quarter's table for the Panel (/reviews quarter: the last complete one)
+Add `as of 30/09/2025` to answer for a past date, `public` to post in the channel."""
 
 NOT_UNDERSTOOD = "I didn't understand {text!r} after /reviews."
 BAD_PERIOD = "I can't read {text!r} as a quarter: {problem}."
 YEAR_NOT_QUARTER = "{year} is a financial year; /reviews answers for a quarter or a month."
+MONTH_EXAMPLE = "Example: /reviews month 2025-09, or /reviews last month"
 QUARTER_EXAMPLE = "Example: /reviews 2025/26 Q2 (quarters are Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar)."
-AS_OF_MISPLACED = "`as of` goes at the end, followed by a date (YYYY-MM-DD) or a month (YYYY-MM)."
-AS_OF_EXAMPLE = "Example: /reviews overdue as of 2025-10-27"
+AS_OF_MISPLACED = "`as of` goes at the end, followed by a date (30/09/2025, 2025-09-30) or a month (Sep 2025)."
+AS_OF_EXAMPLE = "Example: /reviews overdue as of 2025-10-27 (or 27/10/2025)"
 NOT_STARTED = "{quarter} had not begun on {day}."
 NOT_STARTED_HINT = "The last complete quarter then was {quarter}: /reviews {quarter}"
 
-STALE_LOG = ("The review log's latest entry is {day}, so this answers as of that date; "
-             "add `as of YYYY-MM-DD` for another date.")
-LOG_ENDS = "The review log's latest entry is {day}: cases after it are not loaded yet."
+LOG_ENDS = "The review log's latest entry is {day}, {age} ago: cases received or completed since are not loaded yet."
+LOG_LATEST_QUARTER = "The latest quarter in the log is {quarter}: /reviews {quarter}"
 EMPTY_LOG = "No complaint reviews are loaded yet: load the case log with `kpibot import reviews FILE`."
 FUTURE = "{given} is after today, so this answers as of today ({today})."
 PARTIAL_QUARTER = "{quarter} is not over: counted as of {day}."
@@ -93,9 +94,14 @@ def reviews_command(request: CommandRequest, context: CommandContext) -> Respons
         if kind == "month":
             answer = _month_form(session, context, rest, options.as_of)
         elif kind == "overdue":
+            explicit = options.as_of
             if rest:
-                return _usage_error(NOT_UNDERSTOOD.format(text=rest))
-            answer = overdue_answer(session, context, options.as_of)
+                try:
+                    day = parse_when(rest, context.today())
+                except PeriodError:
+                    return _usage_error(NOT_UNDERSTOOD.format(text=shorten(rest)))
+                explicit = min(day, explicit) if explicit else day
+            answer = overdue_answer(session, context, explicit)
         elif kind == "quarter":
             answer = _quarter_form(session, context, rest, options.as_of)
         else:
@@ -104,18 +110,25 @@ def reviews_command(request: CommandRequest, context: CommandContext) -> Respons
 
 
 def _as_of(session: Session, context: CommandContext, explicit: date | None) -> tuple[date, list[str]]:
-    """The date to count on: an explicit date (never after today), else today unless the log has gone quiet."""
+    """The date to count on: an explicit date (never after today), else today; with a line when the log has
+    gone quiet by then, for cases may be missing from it."""
     today = context.today()
-    if explicit is not None:
-        if explicit > today:
-            return today, [FUTURE.format(given=day_text(explicit), today=day_text(today))]
-        return explicit, []
+    if explicit is not None and explicit > today:
+        return today, [FUTURE.format(given=day_text(explicit), today=day_text(today)),
+                       *_log_notes(session, today, today)]
+    day = explicit or today
+    return day, _log_notes(session, day, today)
+
+
+def _log_notes(session: Session, day: date, today: date) -> list[str]:
+    """A line when the log is empty, or when its latest entry is over a month before `day` (its age told
+    from today)."""
     _, latest = review_log_span(session)
     if latest is None:
-        return today, [EMPTY_LOG]
-    if (today - latest).days > LOG_FRESH_DAYS:
-        return latest, [STALE_LOG.format(day=day_text(latest))]
-    return today, []
+        return [EMPTY_LOG]
+    if (day - latest).days > LOG_FRESH_DAYS:
+        return [LOG_ENDS.format(day=day_text(latest), age=age_text(latest, today))]
+    return []
 
 
 # --- this month and last month --------------------------------------------------------------------------
@@ -123,9 +136,11 @@ def _as_of(session: Session, context: CommandContext, explicit: date | None) -> 
 def _month_form(session: Session, context: CommandContext, text: str, explicit: date | None) -> Response:
     if text:
         try:
-            month = parse_month(text)
+            month = parse_period_text(text, context.today())
         except PeriodError:
-            return _usage_error(NOT_UNDERSTOOD.format(text=f"month {text}"), "Example: /reviews month 2025-09")
+            month = None
+        if not isinstance(month, Month):
+            return _usage_error(NOT_UNDERSTOOD.format(text=shorten(f"month {text}")), MONTH_EXAMPLE)
         explicit = min(month.last_day, explicit) if explicit else month.last_day
     as_of, notes = _as_of(session, context, explicit)
     return months_answer(session, context, as_of, notes)
@@ -210,13 +225,16 @@ def _quarter_form(session: Session, context: CommandContext, text: str, explicit
     if not text and not bare:
         as_of, notes = _as_of(session, context, explicit)
         quarter = last_complete_quarter(as_of)
-        return quarter_answer(session, context, quarter, quarter.months[-1].last_day, notes)
+        return quarter_answer(session, context, quarter, quarter.months[-1].last_day,
+                              [*notes, *_latest_quarter_hint(session, quarter)])
     try:
-        period = parse_period(text)
+        period = parse_period_text(text, context.today())
     except PeriodError as exc:
         if bare and not _LOOKS_LIKE_PERIOD.search(text):
-            return _usage_error(NOT_UNDERSTOOD.format(text=text))
-        return _usage_error(BAD_PERIOD.format(text=text, problem=str(exc).rstrip(".")), QUARTER_EXAMPLE)
+            return _usage_error(NOT_UNDERSTOOD.format(text=shorten(text)))
+        # The problem names the text again: once in the message is enough (and a long text is not echoed).
+        problem = shorten(str(exc).replace(repr(text), "it").rstrip("."), 2 * ECHO_LIMIT)
+        return _usage_error(BAD_PERIOD.format(text=shorten(text), problem=problem), QUARTER_EXAMPLE)
     if isinstance(period, Month):
         as_of, notes = _as_of(session, context, min(period.last_day, explicit) if explicit else period.last_day)
         return months_answer(session, context, as_of, notes)
@@ -232,12 +250,16 @@ def _quarter_form(session: Session, context: CommandContext, text: str, explicit
                      NOT_STARTED_HINT.format(quarter=last_complete_quarter(count_day).label))
     if count_day < period.months[-1].last_day:
         notes.append(PARTIAL_QUARTER.format(quarter=period.label, day=day_text(count_day)))
-    _, latest = review_log_span(session)
-    if latest is None:
-        notes.append(EMPTY_LOG)
-    elif (count_day - latest).days > LOG_FRESH_DAYS:
-        notes.append(LOG_ENDS.format(day=day_text(latest)))
+    notes += [*_log_notes(session, count_day, today), *_latest_quarter_hint(session, period)]
     return quarter_answer(session, context, period, count_day, notes)
+
+
+def _latest_quarter_hint(session: Session, quarter: Quarter) -> list[str]:
+    """Where the log ends before `quarter` begins, the quarter its latest entry falls in: one that has cases."""
+    _, latest = review_log_span(session)
+    if latest is None or latest >= quarter.months[0].first_day:
+        return []
+    return [LOG_LATEST_QUARTER.format(quarter=Month.of(latest).quarter.label)]
 
 
 def quarter_answer(session: Session, context: CommandContext, quarter: Quarter, as_of: date,

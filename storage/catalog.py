@@ -231,8 +231,11 @@ class Catalog:
         return [self.get(slug) for slug, score in ranked[:limit] if score >= SUGGESTION_THRESHOLD]
 
     def section(self, text: str) -> Section | None:
-        wanted = _normal(text)
-        return next((s for s in self.sections if _normal(s.name) == wanted), None)
+        """A section by its name, case and punctuation ignored, `the` and `and`/`&` optional (`police estate`)."""
+        wanted = section_words(text)
+        if not wanted:
+            return None
+        return next((s for s in self.sections if section_words(s.name) == wanted), None)
 
     def in_section(self, name: str) -> list[MetricDefinition]:
         return [m for m in self.metrics if m.section == name]
@@ -240,6 +243,14 @@ class Catalog:
 
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9%]+", " ", text.lower()).split())
+
+
+SECTION_FILLER = {"the", "and"}
+
+
+def section_words(text: str) -> list[str]:
+    """A section name's words without `the` and `and`: `The Police Estate` and `police estate` are one."""
+    return [word for word in _normal(text).split() if word not in SECTION_FILLER]
 
 
 def parse_catalog(data: Any, source: str) -> Catalog:

@@ -60,6 +60,8 @@ class PanelComparison:
     tolerance: float
     rag: str
     direction: str
+    # The date the latest figure stands at, where it is not the end of its period (a survey published early).
+    as_at: date | None = None
 
     @property
     def current(self) -> float | None:
@@ -288,7 +290,7 @@ def _judged(metric, latest: Point, last3, last3_span, previous3, previous3_span,
         change_vs_baseline=_difference(judged, baseline),
         target=target, tolerance=tolerance,
         rag=rag_status(metric, judged, baseline, target, tolerance),
-        direction=direction,
+        direction=direction, as_at=latest.as_at,
     )
 
 

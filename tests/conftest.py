@@ -18,6 +18,8 @@ from storage.models import Base
 POSTGRES_URL = os.environ.get("KPIBOT_TEST_POSTGRES_URL")
 # The Panel met on 27 October 2025; the bundled figures run to September 2025.
 PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
+# The machine's real date as issue 11 was worked: 14 months after the bundled figures end (Sep 2025).
+TODAY = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
@@ -108,3 +110,14 @@ def write_file(tmp_path):
         path.write_text(content, encoding=encoding)
         return path
     return write
+
+
+@pytest.fixture
+def registry_at(db, settings):
+    """Every command over the test's database (`demo_db` too), as the app wires them, with the clock fixed
+    at the moment given: `registry_at(TODAY).run_line("/reviews overdue")`."""
+    from bot.app import build_registry
+
+    def build(moment: datetime = PANEL_DAY):
+        return build_registry(settings, db, clock=lambda: moment)
+    return build

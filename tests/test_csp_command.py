@@ -9,6 +9,7 @@ from bot.app import build_registry
 from bot.render_slack import render_message
 from bot.render_text import render_text
 from commands import csp
+from commands.csp_areas import match_area
 from commands.registry import CommandRegistry
 from storage.csp_queries import year_days_elapsed
 from storage.periods import FinancialYear
@@ -66,7 +67,8 @@ def test_balances_reproduce_the_panel_pack(registry):
     assert LAGGING_NOTE in response.notes
 
 
-@pytest.mark.parametrize("line", ["/csp as of 2025-10-01", "/CSP AS OF 2025-10-01", "/csp as of 2025-10-01 public"])
+@pytest.mark.parametrize("line", ["/csp as of 2025-10-01", "/CSP AS OF 2025-10-01", "/csp as of 2025-10-01 public",
+                                  "/csp as of 01/10/2025", "/csp as of 1 Oct 2025", "/csp 01/10/2025"])
 def test_balances_as_the_panel_pack_states_them(registry, line):
     response = registry.run_line(line)
     assert response.table.rows == BALANCES
@@ -143,6 +145,13 @@ def test_an_area_with_nil_spend_is_lagging(registry):
     ("melton", "Melton Mowbray"),
     ("harboro", "Harborough"),
     ("RUTLAND", "Rutland"),
+    ("hinkley", "Hinckley and Bosworth"),    # misspelt: the closest spelling of one area
+    ("leicster", "Leicester"),
+    ("charnwod", "Charnwood"),
+    ("harbrough", "Harborough"),
+    ("oadby wigstun", "Oadby and Wigston"),
+    ("leicester 2025/26", "Leicester"),      # with the year
+    ("2025/26 leicester", "Leicester"),
 ])
 def test_area_names_are_matched_leniently(registry, text, area):
     response = registry.run_line(f"/csp {text}")
@@ -160,25 +169,83 @@ def test_an_ambiguous_name_lists_the_candidates(registry):
 
 def test_an_exact_name_beats_a_longer_one():
     areas = ["Leicester", "North West Leicestershire", "Leicestershire Rural"]
-    assert csp.match_area("leicester", areas) == ["Leicester"]
-    assert csp.match_area("nwl", areas) == ["North West Leicestershire"]
-    assert csp.match_area("leicestersh", areas) == ["North West Leicestershire", "Leicestershire Rural"]
-    assert csp.match_area("&", areas) == []
+    assert match_area("leicester", areas) == ["Leicester"]
+    assert match_area("nwl", areas) == ["North West Leicestershire"]
+    assert match_area("leicestersh", areas) == ["North West Leicestershire", "Leicestershire Rural"]
+    assert match_area("&", areas) == []
+
+
+def test_a_misspelling_close_to_several_areas_offers_them_all():
+    # 'malton' is one letter from both (5 of 6 letters in place: 0.83 each); 'atlantis' is close to none.
+    assert match_area("malton", ["Melton", "Milton", "Rutland"]) == ["Melton", "Milton"]
+    assert match_area("atlantis", DEMO_AREAS) == []
+    assert match_area("hinkley", DEMO_AREAS) == ["Hinckley and Bosworth"]
+
+
+def test_a_misspelt_area_close_to_two_offers_both_as_choices(db, settings, write_file):
+    from storage.importers.csp import import_csp_allocations
+
+    with db.session() as session:
+        import_csp_allocations(session, write_file("a.csv", "year,area,allocation\n2025/26,Melton,1000\n"
+                                                            "2025/26,Milton,2000\n"), "test", PANEL_DAY)
+    response = _registry(db, settings).run_line("/csp malton")
+    assert response.is_error
+    # Equally close, so in the balances' order: the larger allocation first.
+    assert response.title == "'malton' could be more than one CSP area: Milton, Melton."
+    assert response.suggestions == ["/csp Milton", "/csp Melton"]
 
 
 # --- the default as-of date -----------------------------------------------------------------------------
 
-def test_a_year_without_allocations_answers_for_the_latest_one(demo_db, settings):
+def test_a_current_year_without_allocations_says_so_and_offers_the_latest(demo_db, settings):
     registry = _registry(demo_db, settings, LATER_DAY)
     response = registry.run_line("/csp")
-    assert response.title == "CSP balances 2025/26, as of 15 Sep 2025"
-    assert response.table.rows[-1] == BALANCES[-1]
-    assert response.notes[0] == (
-        "There are no CSP allocations for 2026/27, so this answers for 2025/26 as of 15 Sep 2025, "
-        "the date of its last spend line; add `as of YYYY-MM-DD` for another date.")
+    assert not response.is_error
+    assert response.title == "There are no CSP allocations for 2026/27, the current financial year."
+    assert response.table is None
+    assert response.notes == ["Years with allocations: 2025/26.",
+                              "The latest year with allocations is 2025/26: /csp 2025/26"]
+    assert response.suggestions == ["/csp 2025/26"]
     area = registry.run_line("/csp blaby")
-    assert _facts(area)["Remaining"] == "£24,705.26"
-    assert area.notes[0] == response.notes[0]
+    assert area.title == response.title
+    assert area.suggestions == ["/csp blaby 2025/26"]
+
+
+def test_a_past_year_answers_at_its_end_and_says_how_old_its_spend_is(demo_db, settings):
+    registry = _registry(demo_db, settings, LATER_DAY)
+    response = registry.run_line("/csp blaby 2025/26")
+    assert response.title == "CSP Blaby: £24,705.26 remaining of £52,665.76 (2025/26, as of 31 Mar 2026)"
+    # The whole year has gone and 53.1% is spent: more than 25 points behind.
+    assert _facts(response)["Year elapsed"] == "100% (365 of 365 days)"
+    assert _facts(response)["Lagging"] == "Yes: spend trails the year"
+    assert response.notes[0] == ("The latest spend line of 2025/26 is dated 15 Sep 2025, 14 months ago: "
+                                 "later spend may not be loaded yet.")
+    balances = registry.run_line("/csp 2025/26")
+    assert balances.title == "CSP balances 2025/26, as of 31 Mar 2026"
+    assert balances.table.rows[-1] == BALANCES[-1]
+
+
+def test_a_year_typed_answers_for_that_year(registry):
+    response = registry.run_line("/csp 2025/26")
+    assert response.title == "CSP balances 2025/26, as of 27 Oct 2025"  # the year is not over: today
+    assert response.table.rows == BALANCES
+    assert not any("latest spend line" in note for note in response.notes)  # 15 Sep is recent on 27 Oct
+
+
+def test_a_quarter_typed_answers_at_its_end(registry):
+    response = registry.run_line("/csp 2025/26 Q2")
+    assert response.title == "CSP balances 2025/26, as of 30 Sep 2025"
+    assert _facts(response)["Year elapsed"] == "50.1% (183 of 365 days)"  # 1 Apr to 30 Sep inclusive
+
+
+def test_a_year_without_allocations_offers_the_years_that_have_them(registry):
+    response = registry.run_line("/csp 2024/25")
+    assert response.is_error
+    assert response.title == "There are no CSP allocations for 2024/25."
+    assert response.notes == ["Years with allocations: 2025/26.",
+                              "The latest year with allocations is 2025/26: /csp 2025/26"]
+    assert response.suggestions == ["/csp 2025/26"]
+    assert registry.run_line("/csp leicester 2024/25").suggestions == ["/csp leicester 2025/26"]
 
 
 def test_an_explicit_as_of_always_wins(demo_db, settings):
@@ -192,7 +259,8 @@ def test_an_as_of_year_without_allocations_lists_those_that_have_them(registry):
     response = registry.run_line("/csp as of 2030-01-01")
     assert response.is_error
     assert response.title == "There are no CSP allocations for 2029/30 (the year of 1 Jan 2030)."
-    assert response.notes == ["Years with allocations: 2025/26. Try /csp as of 2026-03-31."]
+    assert response.notes == ["Years with allocations: 2025/26.",
+                              "The latest year with allocations is 2025/26: /csp 2025/26"]
 
 
 def test_nothing_loaded_says_how_to_load_it(db, settings):
@@ -251,3 +319,9 @@ def test_every_answer_renders_for_slack(registry, line):
 ])
 def test_year_days_elapsed(as_of, days):
     assert year_days_elapsed(FinancialYear(2025), as_of) == days
+
+
+def test_a_long_text_is_not_echoed_in_full(registry):
+    response = registry.run_line("/csp " + "x" * 5000)
+    assert response.is_error
+    assert response.title == "I don't know a CSP area called '" + "x" * 79 + "\u2026'."

@@ -15,11 +15,12 @@ from storage.periods import Quarter
 from storage.review_queries import due_soon_reviews
 from storage.reviews import Review
 
-PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
+from tests.conftest import PANEL_DAY, TODAY
+
 # Over a year after the demo log's last entry (30 Sep 2025).
 LATER_DAY = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-STALE_NOTE = ("The review log's latest entry is 30 Sep 2025, so this answers as of that date; "
-              "add `as of YYYY-MM-DD` for another date.")
+LOG_ENDS_TODAY = ("The review log's latest entry is 30 Sep 2025, 14 months ago: "
+                  "cases received or completed since are not loaded yet.")
 
 # The Commissioner's update to the 27 Oct 2025 Panel: Month, Received, Not upheld, Completed within 28 days,
 # Not completed within 28 days, Learning/recommendations.
@@ -38,6 +39,19 @@ OVERDUE_ON_PANEL_DAY = [
     ["CR-2025-0062", "24 Sep 2025", "22 Oct 2025", "5"],
     ["CR-2025-0063", "25 Sep 2025", "23 Oct 2025", "4"],
     ["CR-2025-0064", "26 Sep 2025", "24 Oct 2025", "3"],
+]
+# The same nine open cases on 1 Dec 2026, none completed since: days from each due date to 1 Dec 2026
+# (17 Oct 2025 + 365 days is 17 Oct 2026, then 14 days of October, 30 of November and 1 of December: 410).
+OVERDUE_TODAY = [
+    ["CR-2025-0058", "19 Sep 2025", "17 Oct 2025", "410"],
+    ["CR-2025-0059", "22 Sep 2025", "20 Oct 2025", "407"],
+    ["CR-2025-0060", "23 Sep 2025", "21 Oct 2025", "406"],
+    ["CR-2025-0061", "23 Sep 2025", "21 Oct 2025", "406"],
+    ["CR-2025-0062", "24 Sep 2025", "22 Oct 2025", "405"],
+    ["CR-2025-0063", "25 Sep 2025", "23 Oct 2025", "404"],
+    ["CR-2025-0064", "26 Sep 2025", "24 Oct 2025", "403"],
+    ["CR-2025-0065", "29 Sep 2025", "27 Oct 2025", "400"],
+    ["CR-2025-0066", "30 Sep 2025", "28 Oct 2025", "399"],
 ]
 # Due on the day itself is not yet overdue; these two are due within the next 7 days.
 DUE_SOON_ON_PANEL_DAY = [
@@ -71,6 +85,10 @@ def _facts(response):
     "/REVIEWS QUARTER 2025/26 q2",
     "/reviews quarter",  # the last complete quarter before 27 Oct 2025
     "/reviews 2025/26 Q2 as of 2025-12-31",  # counted at the quarter's end, not later
+    "/reviews Q2",  # of the financial year 27 Oct 2025 is in
+    "/reviews last quarter",
+    "/reviews quarter last quarter",
+    "/reviews 2025/26 Q2 as of 31/12/2025",
 ])
 def test_quarter_reproduces_the_commissioners_update(registry, line):
     response = registry.run_line(line)
@@ -143,6 +161,10 @@ def test_this_month_and_last_month(registry):
     "/reviews month September 2025",
     "/reviews Sep 2025",
     "/Reviews MONTH 2025-09",
+    "/reviews last month",  # Sep 2025, the month before 27 Oct 2025
+    "/reviews month last month",
+    "/reviews as of 30/09/2025",
+    "/reviews as of 30 Sep 2025",
 ])
 def test_month_and_the_month_before(registry, line):
     response = registry.run_line(line)
@@ -155,7 +177,9 @@ def test_month_and_the_month_before(registry, line):
 
 # --- overdue --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line", ["/reviews overdue as of 2025-10-27", "/reviews overdue", "/reviews OVERDUE"])
+@pytest.mark.parametrize("line", ["/reviews overdue as of 2025-10-27", "/reviews overdue", "/reviews OVERDUE",
+                                  "/reviews overdue as of 27/10/2025", "/reviews overdue as of 27 Oct 2025",
+                                  "/reviews overdue 27/10/2025"])
 def test_overdue_on_the_panel_day(registry, line):
     response = registry.run_line(line)
     assert response.title == "7 complaint reviews overdue on 27 Oct 2025"
@@ -233,25 +257,47 @@ def test_a_long_due_soon_list_stops_at_25_rows(db, settings, write_file):
 
 # --- the default as-of date -----------------------------------------------------------------------------
 
-def test_a_quiet_log_answers_as_of_its_latest_entry(demo_db, settings):
-    registry = _registry(demo_db, settings, LATER_DAY)
-    month = registry.run_line("/reviews")
-    assert month.title == "Complaint reviews as of 30 Sep 2025"
-    assert month.notes[0] == STALE_NOTE
-    quarter = registry.run_line("/reviews quarter")
-    assert quarter.table.rows == Q2_TABLE
-    assert STALE_NOTE in quarter.notes
+def test_now_is_today_however_quiet_the_log(demo_db, registry_at):
+    """The nine cases open since September 2025 are overdue today, 1 Dec 2026, not on the log's last date."""
+    registry = registry_at(TODAY)
     overdue = registry.run_line("/reviews overdue")
-    assert overdue.title == "No complaint reviews overdue on 30 Sep 2025"
-    assert overdue.notes[0] == STALE_NOTE
-    assert STALE_NOTE in render_text(overdue)
+    assert overdue.title == "9 complaint reviews overdue on 1 Dec 2026"
+    assert overdue.table.rows == OVERDUE_TODAY
+    assert _facts(overdue) == {"Open on 1 Dec 2026": "9", "Overdue": "9", "Due in the next 7 days": "0"}
+    assert overdue.notes[0] == LOG_ENDS_TODAY
+    assert LOG_ENDS_TODAY in render_text(overdue)
+    month = registry.run_line("/reviews")
+    assert month.title == "Complaint reviews as of 1 Dec 2026"
+    assert [row[0] for row in month.table.rows] == ["Nov 2026", "Dec 2026"]
+    assert _facts(month) == {"Open on 1 Dec 2026": "9", "Overdue": "9", "Due in the next 7 days": "0"}
+    assert month.notes[0] == LOG_ENDS_TODAY
+
+
+def test_the_last_complete_quarter_today_points_to_the_logs_latest(demo_db, registry_at):
+    quarter = registry_at(TODAY).run_line("/reviews quarter")
+    assert quarter.title == "Complaint reviews 2026/27 Q2 (Jul-Sep 2026), as of 30 Sep 2026"
+    assert quarter.table.rows[-1] == ["Total", "0", "0", "0", "0", "0"]
+    assert LOG_ENDS_TODAY in quarter.notes
+    assert "The latest quarter in the log is 2025/26 Q2: /reviews 2025/26 Q2" in quarter.notes
+
+
+def test_a_period_after_overdue_counts_at_its_end(demo_db, registry_at):
+    response = registry_at(TODAY).run_line("/reviews overdue last month")
+    assert response.title == "9 complaint reviews overdue on 30 Nov 2026"
+    assert response.table.rows[0] == ["CR-2025-0058", "19 Sep 2025", "17 Oct 2025", "409"]
+
+
+def test_a_fresh_log_has_no_line_about_its_age(registry):
+    # 30 Sep 2025 is 27 days before the Panel day.
+    for line in ("/reviews", "/reviews overdue", "/reviews quarter"):
+        assert not any(note.startswith("The review log's latest entry") for note in registry.run_line(line).notes)
 
 
 def test_an_explicit_as_of_always_wins(demo_db, settings):
     registry = _registry(demo_db, settings, LATER_DAY)
     response = registry.run_line("/reviews overdue as of 2025-10-27")
     assert response.table.rows == OVERDUE_ON_PANEL_DAY
-    assert STALE_NOTE not in response.notes
+    assert not any(note.startswith("The review log's latest entry") for note in response.notes)
 
 
 def test_a_future_as_of_answers_as_of_today(registry):
@@ -298,6 +344,7 @@ def test_help_lists_every_form(registry):
     ("/reviews as of", "`as of` goes at the end, followed by a date", "as of 2025-10-27"),
     ("/reviews as of 2025-10-27 overdue", "`as of` goes at the end", "as of 2025-10-27"),
     ("/reviews as of 2025-13-45", "'2025-13-45' is not a date or month", "as of 2025-10-27"),
+    ("/reviews month 2025/26 Q2", "I didn't understand 'month 2025/26 Q2' after /reviews.", "/reviews last month"),
 ])
 def test_bad_input_says_what_would_work(registry, line, title, hint):
     response = registry.run_line(line)
@@ -336,3 +383,11 @@ def test_due_soon_runs_from_today_to_seven_days_ahead():
     ]
     rows = due_soon_reviews(cases, date(2025, 10, 27))
     assert [(r.reference, r.days_left) for r in rows] == [("B", 0), ("C", 7)]
+
+
+def test_a_long_text_is_not_echoed_in_full(registry):
+    for line in ("/reviews " + "x" * 5000, "/reviews overdue " + "x" * 5000, "/reviews 2025/26 Q" + "9" * 5000):
+        response = registry.run_line(line)
+        assert response.is_error
+        assert len(response.title) < 250, line[:30]  # the text shown is cut to 80 characters
+        assert "\u2026" in response.title
