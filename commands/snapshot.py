@@ -1,20 +1,28 @@
 """/snapshot: the Panel paper's performance section for a quarter, as Word and PDF; /snapshot history lists past ones."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext
 from commands.registry import CommandRegistry, CommandRequest
 from commands.response import FileAttachment, Response, Table, error
-from storage.periods import Month, PeriodError, Quarter, parse_period
+from storage.figures import format_day
+from storage.periods import PeriodError, Quarter, parse_period_text
+from storage.snapshot_queries import last_complete_quarter, last_quarter_with_office_figures, quarter_has_office_figures
 
-HELP = """/snapshot [2025/26 Q2] [docx|pdf] - the Panel paper's performance tables and charts for a quarter (default: the last complete one; both formats)
+HELP = """/snapshot [2025/26 Q2] [docx|pdf] - the Panel paper's performance tables and charts for a quarter (default: the last complete one with office figures; both formats)
 /snapshot history - snapshots produced so far, with the fingerprint of their figures"""
 FORMATS = ("docx", "pdf")
 NOT_A_QUARTER = "{text!r} is not a quarter."
-QUARTER_EXAMPLE = "Example: /snapshot 2025/26 Q2 (Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar), optionally docx or pdf."
+QUARTER_EXAMPLE = ("Example: /snapshot 2025/26 Q2, /snapshot Q2 or /snapshot last quarter "
+                   "(Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar), optionally docx or pdf.")
 NOT_OVER = "{quarter} has not ended yet (today is {today})."
-NOT_OVER_HINT = "The last complete quarter is {last}: /snapshot {last}"
+LATEST_HINT = "The latest complete quarter with office figures is {latest}."
+NO_FIGURES = "No office figures for {quarter} ({span}): the snapshot is held back and nothing was recorded."
+NONE_LOADED = ("No office figures are loaded for any complete quarter (up to {last}), so there is no paper to write; "
+               "nothing was recorded.")
+LOAD_HINT = "Load the office's monthly figures first: kpibot import observations FILE (CSV or Excel)."
 READY = "Panel snapshot {quarter}: {files}"
 READY_NOTE = "Figures fingerprint (SHA-256) {digest}; recorded as snapshot #{number}. Data as of {day}."
 NO_HISTORY = "No snapshots have been produced yet."
@@ -26,9 +34,40 @@ def register(registry: CommandRegistry) -> None:
                  sensitive=lambda text: text.strip().lower() not in ("help", "?", "history"))
 
 
-def last_complete_quarter(today) -> Quarter:
-    quarter = Month.of(today).quarter
-    return quarter if quarter.months[-1].last_day < today else quarter.previous()
+@dataclass(frozen=True)
+class QuarterChoice:
+    """The quarter a snapshot is for, or why there is none: a problem and what would work instead."""
+
+    quarter: Quarter | None
+    problem: str | None = None
+    hints: tuple[str, ...] = ()
+
+
+def choose_quarter(context: CommandContext, text: str) -> QuarterChoice:
+    """The quarter `text` asks for (2025/26 Q2, Q2, last quarter), or by default the last complete quarter with
+    office figures; a quarter not over yet, or with no office figures, is held back with what would work.
+
+    /snapshot and `kpibot snapshot` both choose here, so they default, refuse and hold back alike.
+    """
+    today = context.today()
+    with context.db.session() as session:
+        latest = last_quarter_with_office_figures(session, today)
+        latest_hint = (LATEST_HINT.format(latest=latest.label),) if latest else (LOAD_HINT,)
+        if not text.strip():
+            if latest is None:
+                return QuarterChoice(None, NONE_LOADED.format(last=last_complete_quarter(today).label), latest_hint)
+            return QuarterChoice(latest)
+        try:
+            quarter = parse_period_text(text, today)
+        except PeriodError:
+            quarter = None
+        if not isinstance(quarter, Quarter):
+            return QuarterChoice(None, NOT_A_QUARTER.format(text=text.strip()), (QUARTER_EXAMPLE,))
+        if quarter.months[-1].last_day >= today:
+            return QuarterChoice(None, NOT_OVER.format(quarter=quarter.label, today=format_day(today)), latest_hint)
+        if not quarter_has_office_figures(session, quarter):
+            return QuarterChoice(None, NO_FIGURES.format(quarter=quarter.label, span=quarter.span), latest_hint)
+    return QuarterChoice(quarter)
 
 
 def snapshot_command(request: CommandRequest, context: CommandContext) -> Response:
@@ -39,24 +78,14 @@ def snapshot_command(request: CommandRequest, context: CommandContext) -> Respon
     if lowered == ["history"]:
         return history_answer(context)
     formats = [w for w in lowered if w in FORMATS] or list(FORMATS)
-    rest = " ".join(w for w in words if w.lower() not in FORMATS)
-    today = context.today()
-    if rest:
-        try:
-            quarter = parse_period(rest)
-        except PeriodError:
-            quarter = None
-        if not isinstance(quarter, Quarter):
-            return error(NOT_A_QUARTER.format(text=rest), QUARTER_EXAMPLE)
-    else:
-        quarter = last_complete_quarter(today)
-    if quarter.months[-1].last_day >= today:
-        last = last_complete_quarter(today).label
-        return error(NOT_OVER.format(quarter=quarter.label, today=today.isoformat()), NOT_OVER_HINT.format(last=last))
-    return produce(context, quarter, formats, request.user_id)
+    choice = choose_quarter(context, " ".join(w for w in words if w.lower() not in FORMATS))
+    if choice.quarter is None:
+        return error(choice.problem, *choice.hints)
+    return produce(context, choice.quarter, formats, request.user_id)
 
 
 def produce(context: CommandContext, quarter: Quarter, formats: list[str], requested_by: str) -> Response:
+    """Build, write and record the snapshot of a quarter chosen by choose_quarter."""
     from digests.docx_writer import write_docx
     from digests.pdf_writer import write_pdf
     from digests.snapshot import build_snapshot
@@ -73,7 +102,7 @@ def produce(context: CommandContext, quarter: Quarter, formats: list[str], reque
     return Response(
         title=READY.format(quarter=quarter.label, files=", ".join(f.filename for f in files)),
         notes=[READY_NOTE.format(digest=snapshot.sha256[:16], number=record.id,
-                                 day=snapshot.data_as_of.isoformat())],
+                                 day=format_day(snapshot.data_as_of))],
         files=files,
     )
 

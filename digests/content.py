@@ -6,10 +6,11 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from commands.context import CommandContext
 from commands.csp import balances_answer
-from commands.kpi import RAG_WORDS, section_answer
+from commands.kpi import section_answer
 from commands.response import Chart, Fact, Response, Table
-from commands.reviews import day_text, overdue_answer, quarter_answer
-from storage.figures import format_value
+from commands.reviews import overdue_answer, quarter_answer
+from digests.figure_words import current_figure, current_period, rag_change, staleness_lines
+from storage.figures import format_day, format_figure, format_value, rag_word
 from storage.kpi import PanelComparison
 from storage.periods import Month, Quarter
 from storage.repository import (
@@ -23,7 +24,6 @@ QUARTERLY_TITLE = "Quarterly performance digest: {quarter} ({span})"
 CHANGED_TITLE = "What changed since last week"
 NOTHING_LOADED = "No figures were loaded in the week to {day}."
 LOADED = "{count} figure(s) loaded in the week to {day}: {metrics}."
-RAG_CHANGED = "{name}: {before} to {after}"
 NO_RAG_CHANGES = "No RAG changes among the metrics with new figures."
 WATCH_TITLE = "Red and amber metrics"
 ALL_CLEAR = "No metric is red or amber."
@@ -31,7 +31,13 @@ PLAN_TITLE = "Police and Crime Plan headline metrics"
 OFFICE_TITLE = "Office KPIs: {span}"
 CSP_LAGGING_TITLE = "CSP areas lagging the year"
 NO_CSP = "No CSP allocations loaded."
+NO_CSP_THIS_YEAR = "No CSP allocations loaded for {year}, this financial year; the latest year with allocations is {latest}."
 HELD_NO_FIGURES = "no figures for {period}: nothing loaded for the office KPIs up to {day}"
+AS_OF_NOTE = "Figures as of {day}. Ask for more with /kpi, /reviews and /csp."
+QUARTER_NOTE = "Office KPIs compare {span} with the previous 3 months and the baseline year."
+CHART_TITLE = "{what}, {span}"
+REVIEWS_CHART = "Complaint reviews by month"
+CSP_CHART = "CSP allocation and spend by area"
 CHART_SOURCE = "OPCC performance data (kpibot)"
 MAX_CHARTS = 4
 
@@ -51,47 +57,51 @@ class Digest:
         return self.message.charts
 
 
-def _comparisons(session, catalog, context: CommandContext, as_of: date, kinds: tuple[str, ...],
-                 month: Month | None = None) -> list[PanelComparison]:
-    month = month or Month.of(as_of)
-    return [metric_comparison(session, m, month, context.today(), context.review_due_days, as_of)
+def _comparisons(session, catalog, context: CommandContext, as_of: date | Month, kinds: tuple[str, ...],
+                 as_of_day: date | None = None) -> list[PanelComparison]:
+    """Each metric of `kinds` with what was known on `as_of` (a day, or a quarter's last month)."""
+    return [metric_comparison(session, m, as_of, context.today(), context.review_due_days, as_of_day)
             for m in catalog.metrics if m.kind in kinds]
 
 
-def _current(c: PanelComparison) -> str:
-    return format_value(c.metric.unit, c.current)
+def _reference(c: PanelComparison) -> str:
+    """What the RAG is judged against: the Plan's expectation, the target, or the baseline."""
+    if c.metric.expectation:
+        return c.metric.expectation
+    if c.target is not None:
+        return format_figure(c.metric, c.target, compact=True)
+    return f"baseline {format_figure(c.metric, c.baseline, compact=True)}"
 
 
 def _watch_list(comparisons: list[PanelComparison]) -> Response:
     flagged = [c for c in comparisons if c.rag in ("red", "amber")]
     kind_order = {"office": 0, "reviews": 1, "plan": 2}
     flagged.sort(key=lambda c: (c.rag != "red", kind_order.get(c.metric.kind, 3), c.metric.section, c.metric.name))
-    rows = [[c.metric.name, _current(c),
-             c.metric.expectation or (format_value(c.metric.unit, c.target) if c.target is not None
-                                      else f"baseline {format_value(c.metric.unit, c.baseline)}"),
-             RAG_WORDS[c.rag]] for c in flagged]
-    return Response(title=WATCH_TITLE, table=Table(["Metric", "Current", "Target or baseline", "RAG"], rows)
+    rows = [[c.metric.name, current_period(c), current_figure(c), _reference(c), rag_word(c.rag)] for c in flagged]
+    return Response(title=WATCH_TITLE, table=Table(["Metric", "Period", "Current", "Target or baseline", "RAG"], rows)
                     if rows else None, notes=[] if rows else [ALL_CLEAR])
 
 
-def _chart(kind: str, draw) -> Chart | None:
-    """Draw one chart; a chart with nothing to show is left out (and said so), never posted blank."""
+def _chart(draw, what: str, filename: str) -> Chart | None:
+    """Draw one chart, titled with what it shows and the periods it actually drew; a chart with nothing to
+    show is left out, never posted blank."""
     from digests.charts import ChartError
 
     try:
-        image, title, filename = draw()
+        image = draw()
     except ChartError:
         return None
-    return Chart(title=title, png=image.png, alt_text=image.alt_text, filename=filename)
+    return Chart(title=CHART_TITLE.format(what=what, span=image.span), png=image.png, alt_text=image.alt_text,
+                 filename=filename)
 
 
-def _trend(session, context, comparison: PanelComparison, month: Month) -> Chart | None:
+def _trend(session, context, comparison: PanelComparison, as_of: date) -> Chart | None:
     from digests.charts import trend_chart
 
     metric = comparison.metric
-    history = metric_history(session, metric, month, 13, context.today(), context.review_due_days)
-    return _chart("trend", lambda: (trend_chart(metric, history, comparison, CHART_SOURCE),
-                                    f"{metric.name} trend", f"{metric.slug}-trend.png"))
+    history = metric_history(session, metric, as_of, 13, context.today(), context.review_due_days)
+    return _chart(lambda: trend_chart(metric, history, comparison, CHART_SOURCE),
+                  metric.name, f"{metric.slug}-trend.png")
 
 
 def _reviews_chart(session, context, months: list[Month], as_of: date) -> Chart | None:
@@ -101,8 +111,7 @@ def _reviews_chart(session, context, months: list[Month], as_of: date) -> Chart 
     rows = [monthly_measures(reviews, m, as_of, context.review_due_days) for m in months]
     if not any(r.received for r in rows):
         return None
-    return _chart("reviews", lambda: (reviews_chart(rows, CHART_SOURCE), "Complaint reviews by month",
-                                      "complaint-reviews.png"))
+    return _chart(lambda: reviews_chart(rows, CHART_SOURCE), REVIEWS_CHART, "complaint-reviews.png")
 
 
 def _recent_review_months(session, as_of: date) -> list[Month]:
@@ -115,24 +124,31 @@ def _recent_review_months(session, as_of: date) -> list[Month]:
 
 
 def _csp(session, context, as_of: date):
-    """This year's balances, or the latest year with allocations if this one has none yet."""
+    """The balances of the financial year `as_of` is in, or None when it has no allocations."""
     year = Month.of(as_of).financial_year
     if year.label not in csp_years(session):
         return None
     return csp_balances_for(session, year, as_of, context.csp_lag_margin_pp)
 
 
+def _no_csp(session, as_of: date) -> str:
+    """Why there are no balances: nothing loaded at all, or nothing yet for this year (naming the latest that has)."""
+    years = csp_years(session)
+    if not years:
+        return NO_CSP
+    return NO_CSP_THIS_YEAR.format(year=Month.of(as_of).financial_year.label, latest=years[-1])
+
+
 def _csp_chart(balances) -> Chart | None:
     from digests.charts import csp_chart
 
-    return _chart("csp", lambda: (csp_chart(balances, CHART_SOURCE), "CSP allocation and spend by area",
-                                  "csp-balances.png"))
+    return _chart(lambda: csp_chart(balances, CHART_SOURCE), CSP_CHART, "csp-balances.png")
 
 
 def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
     """Monday's digest: what changed, what is red or amber, what is overdue, which CSP areas lag."""
     db = context.db
-    day = day_text(as_of)
+    day = format_day(as_of)
     with db.session() as session:
         catalog = read_catalog(session)
         comparisons = _comparisons(session, catalog, context, as_of, ("office", "reviews", "plan"))
@@ -145,15 +161,15 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
         watch = _watch_list(comparisons)
         overdue = overdue_answer(session, context, as_of)
         balances = _csp(session, context, as_of)
-        lagging = _lagging(balances)
-        charts = [c for c in (_trend(session, context, c, Month.of(as_of))
+        lagging = _lagging(balances, _no_csp(session, as_of))
+        charts = [c for c in (_trend(session, context, c, as_of)
                               for c in comparisons if c.rag == "red" and c.metric.kind == "office") if c][:2]
         charts.append(_reviews_chart(session, context, _recent_review_months(session, as_of), as_of))
         if balances is not None:
             charts.append(_csp_chart(balances))
     message = Response(
         title=WEEKLY_TITLE.format(day=day),
-        notes=[f"Figures as of {day}. Ask for more with /kpi, /reviews and /csp."],
+        notes=[AS_OF_NOTE.format(day=day), *staleness_lines(comparisons, as_of)],
         parts=[changed, watch, replace(overdue, title=f"Complaint reviews: {overdue.title}"), lagging],
         charts=[c for c in charts if c][:MAX_CHARTS],
     )
@@ -161,27 +177,27 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
 
 
 def _what_changed(session, catalog, context, as_of: date, loaded: list[tuple[str, str]]) -> Response:
-    day = day_text(as_of)
+    day = format_day(as_of)
     if not loaded:
         return Response(title=CHANGED_TITLE, notes=[NOTHING_LOADED.format(day=day)])
     slugs = list(dict.fromkeys(slug for slug, _ in loaded))
     changes = []
     for slug in slugs:
         metric = catalog.get(slug)
-        now = metric_comparison(session, metric, Month.of(as_of), context.today(), context.review_due_days, as_of)
+        now = metric_comparison(session, metric, as_of, context.today(), context.review_due_days)
         if now.period is None or not isinstance(now.period, Month):
             continue
         before = metric_comparison(session, metric, now.period.shift(-1), context.today(), context.review_due_days)
         if before.rag != now.rag:
-            changes.append(RAG_CHANGED.format(name=metric.name, before=RAG_WORDS[before.rag], after=RAG_WORDS[now.rag]))
+            changes.append(rag_change(metric.name, before.rag, now.rag))
     names = ", ".join(catalog.get(s).name for s in slugs[:8]) + (" and more" if len(slugs) > 8 else "")
     return Response(title=CHANGED_TITLE, notes=[LOADED.format(count=len(loaded), day=day, metrics=names),
                                                 *(changes or [NO_RAG_CHANGES])])
 
 
-def _lagging(balances) -> Response:
+def _lagging(balances, missing: str) -> Response:
     if balances is None:
-        return Response(title=CSP_LAGGING_TITLE, notes=[NO_CSP])
+        return Response(title=CSP_LAGGING_TITLE, notes=[missing])
     rows = [[a.area, format_value("percent", a.percent_spent), format_value("currency", a.remaining)]
             for a in balances.areas if a.lagging]
     elapsed = format_value("percent", balances.year_elapsed_percent)
@@ -197,28 +213,30 @@ def build_quarterly(context: CommandContext, quarter: Quarter, as_of: date) -> D
     """After a quarter: its Panel comparison for every office KPI, the Plan RAG counts, reviews and CSP."""
     db = context.db
     end = quarter.months[-1]
+    counted = min(end.last_day, context.today())
     with db.session() as session:
         catalog = read_catalog(session)
-        office = _comparisons(session, catalog, context, end.last_day, ("office",), end)
+        office = _comparisons(session, catalog, context, end, ("office",))
         if not any(c.period == end for c in office):
             title = QUARTERLY_TITLE.format(quarter=quarter.label, span=quarter.span)
             return Digest("quarterly", quarter.label, as_of, Response(title=title),
-                          HELD_NO_FIGURES.format(period=quarter.label, day=day_text(end.last_day)))
-        plan = _comparisons(session, catalog, context, end.last_day, ("plan",), end)
+                          HELD_NO_FIGURES.format(period=quarter.label, day=format_day(end.last_day)))
+        plan = _comparisons(session, catalog, context, end, ("plan",))
         sections = [s.name for s in catalog.sections if s.kind == "office"]
-        office_parts = [section_answer(name, [c for c in office if c.metric.section == name]) for name in sections]
-        reviews = quarter_answer(session, context, quarter, min(end.last_day, context.today()), [])
-        balances = _csp(session, context, min(end.last_day, context.today()))
+        office_parts = [section_answer(name, [c for c in office if c.metric.section == name], as_of=as_of)
+                        for name in sections]
+        reviews = quarter_answer(session, context, quarter, counted, [])
+        balances = _csp(session, context, counted)
         csp_part = balances_answer(balances, [], context.csp_lag_margin_pp) if balances else \
-            Response(title=CSP_LAGGING_TITLE, notes=[NO_CSP])
+            Response(title=CSP_LAGGING_TITLE, notes=[_no_csp(session, counted)])
         charts = [_section_chart(session, context, name, [c for c in office if c.metric.section == name], end)
                   for name in sections]
-        charts.append(_reviews_chart(session, context, quarter.months, min(end.last_day, context.today())))
+        charts.append(_reviews_chart(session, context, quarter.months, counted))
         if balances is not None:
             charts.append(_csp_chart(balances))
     message = Response(
         title=QUARTERLY_TITLE.format(quarter=quarter.label, span=quarter.span),
-        notes=[f"Office KPIs compare {quarter.span} with the previous 3 months and the baseline year."],
+        notes=[QUARTER_NOTE.format(span=quarter.span), *staleness_lines(plan, as_of)],
         parts=[*office_parts, _plan_counts(plan), reviews, csp_part],
         charts=[c for c in charts if c][:MAX_CHARTS + 1],
     )
@@ -230,7 +248,7 @@ def _plan_counts(plan: list[PanelComparison]) -> Response:
     reds = [c.metric.name for c in plan if c.rag == "red"]
     return Response(
         title=PLAN_TITLE,
-        facts=[Fact(RAG_WORDS[rag] if rag != "none" else "No RAG yet", str(n)) for rag, n in counts.items()],
+        facts=[Fact(rag_word(rag), str(n)) for rag, n in counts.items()],
         notes=[f"Red: {', '.join(reds)}."] if reds else [],
     )
 
@@ -243,9 +261,7 @@ def _section_chart(session, context, name: str, comparisons: list[PanelCompariso
     if not items:
         return None
     slug = name.lower().replace(" ", "-")
-    return _chart("section", lambda: (section_chart(name, items, CHART_SOURCE), f"{name}: last 13 months",
-                                      f"{slug}.png"))
-
+    return _chart(lambda: section_chart(name, items, CHART_SOURCE), name, f"{slug}.png")
 
 
 def digest_builder(context: CommandContext):

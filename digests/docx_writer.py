@@ -25,6 +25,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from digests.charts.style import BADGE_INK, MUTED, RAG_COLOURS
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
+from storage.figures import rag_word
 
 PAGE_WIDTH_CM = 21.0
 PAGE_HEIGHT_CM = 29.7
@@ -43,7 +44,8 @@ HEADER_FILL = "D9E2F3"  # a pale blue header row: black text on it is over 15:1
 FIXED_DATE = datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 PAGE_OF = ("Page ", "PAGE", " of ", "NUMPAGES")
-RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
+# The RAG ratings a cell is shaded for, in the words used everywhere else.
+RAG_WORDS = {rag: rag_word(rag) for rag in ("green", "amber", "red")}
 
 
 def write_docx(document: Document) -> bytes:

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext
-from commands.kpi import RAG_WORDS
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
+from digests.figure_words import FIGURE_WITH_PERIOD, latest_with_period
 from storage.commentary import latest_comments
-from storage.figures import format_day, format_difference, format_money, format_value
+from storage.figures import format_day, format_figure, format_figure_difference, format_money, format_value, rag_word
 from storage.kpi import PanelComparison
 from storage.periods import Month, Quarter, period_end
 from storage.repository import (
@@ -34,6 +34,8 @@ OFFICE_INTRO = ("Each office KPI compares the last 3 months ({span}) with the pr
 PLAN_INTRO = ("Headline metrics of the Police and Crime Plan, with the target or expectation that sets their RAG "
               "status, the {baseline} baseline and the latest figure.")
 REVIEWS_INTRO = "Complaint reviews by month of receipt, as the cases stood on {day}; a review is due {days} days after receipt."
+AVERAGE_DAYS = "{days} on average, over the {count} review{s} completed in the quarter."
+NONE_COMPLETED = "No reviews were completed in the quarter, so there is no average."
 CSP_INTRO = "Community Safety Partnership allocations and expenditure for {year}, as of {day}."
 NO_COMMENT = "None recorded."
 RETIRED = "Not shown: {count} office measure{s} with no figure since {day}, still in the catalog with {its} history."
@@ -64,10 +66,23 @@ def outlook(c: PanelComparison) -> str:
 
 
 def _baseline_comparison(c: PanelComparison) -> str:
-    unit = c.metric.unit
     if c.baseline is None:
         return "N/A"
-    return f"{format_difference(unit, c.change_vs_baseline)} (baseline {format_value(unit, c.baseline)})"
+    difference = format_figure_difference(c.metric, c.change_vs_baseline, compact=True)
+    return f"{difference} (baseline {format_figure(c.metric, c.baseline, compact=True)})"
+
+
+def _last3(c: PanelComparison, quarter: Quarter) -> str:
+    """The 3-month figure, with its months where they are not the quarter's (a measure not yet loaded to its end)."""
+    figure = format_figure(c.metric, c.last3, compact=True)
+    if c.last3 is None or c.last3_span in (None, quarter.span):
+        return figure
+    return FIGURE_WITH_PERIOD.format(figure=figure, period=c.last3_span)
+
+
+def _office_row(c: PanelComparison, quarter: Quarter) -> list[str]:
+    return [_baseline_comparison(c), _last3(c, quarter),
+            format_figure_difference(c.metric, c.change_vs_previous3, compact=True), outlook(c), rag_word(c.rag)]
 
 
 def _day(day: date) -> str:
@@ -120,9 +135,7 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
             blocks.append(Heading(section, 2))
             rows, rag_cells = [], {}
             for index, c in enumerate(comparisons):
-                unit = c.metric.unit
-                rows.append([c.metric.name, _baseline_comparison(c), format_value(unit, c.last3),
-                             format_difference(unit, c.change_vs_previous3), outlook(c), RAG_WORDS[c.rag]])
+                rows.append([c.metric.name, *_office_row(c, quarter)])
                 if c.rag in ("green", "amber", "red"):
                     rag_cells[(index, 5)] = c.rag
                 figures["office"][c.metric.slug] = c.as_json()
@@ -144,10 +157,9 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
         shown += [c.metric for c in plan]
         rows, rag_cells = [], {}
         for index, c in enumerate(plan):
-            unit = c.metric.unit
             rows.append([str(c.metric.plan_ref or ""), c.metric.section, c.metric.name, c.metric.expectation or "",
-                         format_value(unit, c.baseline), format_value(unit, c.latest),
-                         DIRECTION_ARROWS[c.direction], RAG_WORDS[c.rag]])
+                         format_figure(c.metric, c.baseline, compact=True), latest_with_period(c),
+                         DIRECTION_ARROWS[c.direction], rag_word(c.rag)])
             if c.rag in ("green", "amber", "red"):
                 rag_cells[(index, 7)] = c.rag
         figures["plan"] = {c.metric.slug: c.as_json() for c in plan}
@@ -170,12 +182,12 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
         blocks.append(TableBlock(["Month", "Received", "Not upheld", f"Completed within {due_days} days",
                                   f"Not completed within {due_days} days", "Learning/recommendations"], rows,
                                  caption=f"Complaint reviews, {quarter.span}", bold_rows=(len(rows) - 1,)))
-        blocks.append(Paragraph(f"{format_value('days', table.avg_days_to_complete)} on average, over the "
-                                f"{table.completed} reviews completed in the quarter.",
-                                label="Average days to complete"))
+        average = NONE_COMPLETED if not table.completed else AVERAGE_DAYS.format(
+            days=format_value("days", table.avg_days_to_complete), count=table.completed, s="s" * (table.completed > 1))
+        blocks.append(Paragraph(average, label="Average days to complete"))
         try:
             image = reviews_chart(table.months, CHART_SOURCE)
-            blocks.append(Figure(image.png, image.alt_text, f"Complaint reviews by month, {quarter.span}", 15.0))
+            blocks.append(Figure(image.png, image.alt_text, f"Complaint reviews by month, {image.span}", 15.0))
         except ChartError:
             pass
 
@@ -231,13 +243,11 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
 def _metric_detail(session, context, c: PanelComparison, end: Month, comments, quarter: Quarter,
                    trend_chart, chart_error) -> list:
     metric = c.metric
-    unit = metric.unit
     blocks = [
         Heading(metric.name, 3),
         Paragraph(metric.definition, style="note"),
         TableBlock(["Baseline comparison", "Last 3 months", "Difference to previous 3 months", "Trend/outlook", "RAG"],
-                   [[_baseline_comparison(c), format_value(unit, c.last3), format_difference(unit, c.change_vs_previous3),
-                     outlook(c), RAG_WORDS[c.rag]]],
+                   [_office_row(c, quarter)],
                    rag_cells={(0, 4): c.rag} if c.rag in ("green", "amber", "red") else {}),
     ]
     observation = comments.get((metric.slug, "observation"))
@@ -250,7 +260,7 @@ def _metric_detail(session, context, c: PanelComparison, end: Month, comments, q
         history = metric_history(session, metric, end, 13, context.today(), context.review_due_days)
         try:
             image = trend_chart(metric, history, c, CHART_SOURCE)
-            blocks.append(Figure(image.png, image.alt_text, f"{metric.name}, last 13 months", 12.0))
+            blocks.append(Figure(image.png, image.alt_text, f"{metric.name}, {image.span}", 12.0))
         except chart_error:
             pass
     return blocks
