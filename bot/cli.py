@@ -301,14 +301,14 @@ DEFAULT_PORT = 3000
 
 @app.command()
 def snapshot(
-    quarter: Optional[str] = typer.Argument(None, help='The quarter, e.g. "2025/26 Q2" (default: the last complete one).'),
+    quarter: Optional[str] = typer.Argument(None, help='The quarter: "2025/26 Q2", "Q2", "last quarter" (default: the '
+                                            'last complete one with office figures).'),
     out: list[Path] = typer.Option(..., "--out", help="FILE.docx or FILE.pdf; give --out twice for both."),
     by: Optional[str] = LOADED_BY,
 ) -> None:
     """Write the Panel paper's performance section for a quarter as Word and/or PDF, and record it."""
     from bot.app import build_registry
-    from commands.snapshot import last_complete_quarter, produce
-    from storage.periods import PeriodError, Quarter, parse_period
+    from commands.snapshot import choose_quarter, produce
 
     settings = _settings()
     formats = []
@@ -319,19 +319,10 @@ def snapshot(
         formats.append(suffix)
     registry = build_registry(settings, _database(settings))
     context = registry.context
-    if quarter:
-        try:
-            period = parse_period(quarter)
-        except PeriodError as exc:
-            raise Failure(str(exc)) from None
-        if not isinstance(period, Quarter):
-            raise Failure(f"{quarter!r} is not a quarter; write it like \"2025/26 Q2\"")
-    else:
-        period = last_complete_quarter(context.today())
-    if period.months[-1].last_day >= context.today():
-        raise Failure(f"{period.label} has not ended yet; the last complete quarter is "
-                      f"{last_complete_quarter(context.today()).label}")
-    response = produce(context, period, formats, by or settings.loaded_by)
+    choice = choose_quarter(context, quarter or "")   # held back, as /snapshot is, when there are no figures
+    if choice.quarter is None:
+        raise Failure(" ".join([choice.problem, *choice.hints]))
+    response = produce(context, choice.quarter, formats, by or settings.loaded_by)
     for path, attachment in zip(out, response.files):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(attachment.content)
