@@ -22,7 +22,7 @@ DIRECTION_WORDS = {"up": "Up", "down": "Down", "flat": "Flat", "none": NOT_AVAIL
 
 
 def _round(value: float | Decimal, places: int) -> Decimal:
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return Decimal(repr(float(value))).quantize(Decimal(10) ** -places, rounding=ROUND_HALF_UP)
 
 
 def published(unit: str, value: float | Decimal) -> Decimal:
@@ -37,7 +37,7 @@ def _one_decimal(value: float) -> str:
     text = f"{_round(value, 1):,.1f}"
     if text.endswith(".0"):
         text = text[:-2]
-    return "0" if text in {"-0", "-0.0"} else text
+    return "0" if text == "-0" else text
 
 
 def _count(value: float) -> str:
@@ -48,8 +48,8 @@ def _count(value: float) -> str:
 
 
 def _rate(value: float) -> str:
-    text = f"{_round(value, PLACES['rate_per_1000']):f}".rstrip("0").rstrip(".")
-    return "0" if text in {"-0", ""} else text
+    text = f"{_round(value, PLACES['rate_per_1000']).normalize():f}"
+    return "0" if text == "-0" else text
 
 
 def format_money(value: float | Decimal) -> str:
@@ -83,16 +83,11 @@ def format_difference(unit: str, value: float | Decimal | None) -> str:
     """A signed difference: +54pp for percents, -2.3 days, +2; 'no change' when it rounds to zero."""
     if value is None:
         return NOT_AVAILABLE
-    if unit == "percent":
-        body = _one_decimal(abs(value)) + "pp"
-    elif unit == "currency":
-        body = format_money(abs(value))
-    elif unit == "yes_no":
-        body = _count(abs(value))
-    else:
-        body = format_value(unit, abs(value))
-    if body.lstrip("£").split(" ")[0].rstrip("p") in {"0", "0.00"}:
+    # A yes/no measure moves in whole steps, written as a count: +1.
+    unit = "count" if unit == "yes_no" else unit
+    if published(unit, abs(value)) == 0:
         return "no change"
+    body = _one_decimal(abs(value)) + "pp" if unit == "percent" else format_value(unit, abs(value))
     return ("+" if value > 0 else "-") + body
 
 

@@ -145,15 +145,15 @@ def rag_status(metric: MetricDefinition, value: float | None, baseline: float | 
     """green / amber / red, or none for neutral metrics and those with nothing to judge against."""
     if metric.polarity == "neutral" or value is None:
         return "none"
-    better = 1 if metric.polarity == "higher_better" else -1
+    higher = metric.polarity == "higher_better"
     if target is not None:
-        shortfall = (target - value) * better
+        shortfall = target - value if higher else value - target
         if shortfall <= 0:
             return "green"
         return "amber" if shortfall <= tolerance else "red"
     if baseline is None:
         return "none"
-    gain = (value - baseline) * better
+    gain = value - baseline if higher else baseline - value
     if gain > tolerance:
         return "green"
     return "amber" if gain >= -tolerance else "red"
@@ -163,9 +163,9 @@ def direction_of(change: float | None, tolerance: float) -> str:
     """Office KPIs: the 3-month figure's move, flat within the metric's tolerance."""
     if change is None:
         return "none"
-    if abs(change) <= tolerance:
-        return "flat"
-    return "up" if change > 0 else "down"
+    if change > tolerance:
+        return "up"
+    return "down" if change < -tolerance else "flat"
 
 
 def plan_arrow(unit: str, latest: float | None, reference: float | None) -> str:
@@ -174,9 +174,9 @@ def plan_arrow(unit: str, latest: float | None, reference: float | None) -> str:
     if latest is None or reference is None:
         return "none"
     now, then = published(unit, latest), published(unit, reference)
-    if now == then:
-        return "flat"
-    return "up" if now > then else "down"
+    if now > then:
+        return "up"
+    return "down" if now < then else "flat"
 
 
 def _difference(a: float | None, b: float | None) -> float | None:
@@ -217,27 +217,24 @@ def panel_comparison(metric: MetricDefinition, points: Iterable[Point],
 
 
 def _monthly_comparison(metric, points: list[Point], year: FinancialYear) -> PanelComparison:
-    by_month = {p.period: p for p in points}
-    baseline = monthly_baseline(metric, by_month, year)
     latest = _latest_point(points)
     if latest is None:
-        return _empty(metric, year, baseline)
+        return _empty(metric, year, None)
+    by_month = {p.period: p for p in points}
+    baseline = monthly_baseline(metric, by_month, year)
     end: Month = latest.period
     last3 = three_month_figure(metric, by_month, end)
     previous3 = three_month_figure(metric, by_month, end.shift(-3))
-    tolerance = tolerance_for(metric, baseline, _target(metric, baseline))
+    target, tolerance = _yardsticks(metric, baseline)
     return _judged(
         metric, latest, last3, month_span(end.shift(-2), end), previous3, month_span(end.shift(-5), end.shift(-3)),
-        baseline, year, judged=last3, direction=direction_of(_difference(last3, previous3), tolerance),
+        baseline, year, target, tolerance, judged=last3,
+        direction=direction_of(_difference(last3, previous3), tolerance),
     )
 
 
-def _previous_period(period: Period) -> Period:
-    if isinstance(period, Quarter):
-        return period.previous()
-    if isinstance(period, FinancialYear):
-        return FinancialYear(period.start_year - 1)
-    return period.shift(-1)
+def _previous_period(period: Quarter | FinancialYear) -> Quarter | FinancialYear:
+    return period.previous() if isinstance(period, Quarter) else FinancialYear(period.start_year - 1)
 
 
 def periodic_baseline(metric: MetricDefinition, by_period: dict[Period, Point], year: FinancialYear) -> float | None:
@@ -267,21 +264,22 @@ def _periodic_comparison(metric, points: list[Point], year: FinancialYear) -> Pa
     # The arrow compares with the baseline year, as the dashboard does; a metric with no baseline figure
     # can still show how it moved since its previous period.
     reference = baseline if baseline is not None else previous
+    target, tolerance = _yardsticks(metric, baseline)
     return _judged(
-        metric, latest, None, None, previous, None, baseline, year,
+        metric, latest, None, None, previous, None, baseline, year, target, tolerance,
         judged=latest.value, direction=plan_arrow(metric.unit, latest.value, reference),
     )
 
 
-def _target(metric: MetricDefinition, baseline: float | None) -> float | None:
-    return metric.target if metric.target is not None else (baseline if metric.maintain else None)
+def _yardsticks(metric: MetricDefinition, baseline: float | None) -> tuple[float | None, float]:
+    """The target RAG is judged against ('Increase or maintain': the baseline) and the metric's tolerance."""
+    target = metric.target if metric.target is not None else (baseline if metric.maintain else None)
+    return target, tolerance_for(metric, baseline, target)
 
 
-def _judged(metric, latest: Point, last3, last3_span, previous3, previous3_span, baseline, year, *,
-            judged: float | None, direction: str) -> PanelComparison:
+def _judged(metric, latest: Point, last3, last3_span, previous3, previous3_span, baseline, year, target,
+            tolerance, *, judged: float | None, direction: str) -> PanelComparison:
     """`judged` is the figure RAG and both differences are taken from: last 3 months, or the latest period."""
-    target = _target(metric, baseline)
-    tolerance = tolerance_for(metric, baseline, target)
     return PanelComparison(
         metric=metric, period=latest.period, latest=latest.value,
         last3=last3, last3_span=last3_span, previous3=previous3, previous3_span=previous3_span,
@@ -295,10 +293,9 @@ def _judged(metric, latest: Point, last3, last3_span, previous3, previous3_span,
 
 
 def _empty(metric: MetricDefinition, year: FinancialYear, baseline: float | None) -> PanelComparison:
-    target = _target(metric, baseline)
+    target, tolerance = _yardsticks(metric, baseline)
     return PanelComparison(
         metric=metric, period=None, latest=None, last3=None, last3_span=None, previous3=None,
         previous3_span=None, baseline=baseline, baseline_year=year.label, change_vs_previous3=None,
-        change_vs_baseline=None, target=target, tolerance=tolerance_for(metric, baseline, target),
-        rag="none", direction="none",
+        change_vs_baseline=None, target=target, tolerance=tolerance, rag="none", direction="none",
     )

@@ -719,3 +719,93 @@ def test_plan_metric_with_only_a_baseline_has_no_figure():
     assert result.latest is None
     assert result.baseline == 345
     assert (result.rag, result.direction) == ("none", "none")
+
+
+# --- edges the Panel rules name ------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    (8.5, "amber"),   # better by exactly the tolerance 0.5: not "more than" it
+    (8.51, "green"),
+    (7.5, "amber"),   # worse by exactly 0.5: still within it
+    (7.49, "red"),
+])
+def test_rag_against_baseline_at_exactly_the_tolerance(value, expected):
+    assert rag_status(metric(unit="count"), value, 8.0, None, 0.5) == expected
+
+
+@pytest.mark.parametrize("value, expected", [(7.5, "amber"), (8.5, "amber"), (7.49, "green"), (8.51, "red")])
+def test_lower_better_rag_against_baseline_at_exactly_the_tolerance(value, expected):
+    assert rag_status(metric(unit="days", polarity="lower_better"), value, 8.0, None, 0.5) == expected
+
+
+@pytest.mark.parametrize("change, expected", [(-1.2, "flat"), (-1.21, "down"), (1.2, "flat"), (1.21, "up")])
+def test_direction_at_exactly_the_tolerance_is_flat(change, expected):
+    assert direction_of(change, 1.2) == expected
+
+
+def test_yes_no_tolerance_is_zero_whatever_the_baseline():
+    assert tolerance_for(metric(unit="yes_no"), 1.0, 1.0) == 0.0
+
+
+def test_monthly_tolerance_falls_back_to_the_target():
+    # days to respond, target 10, no baseline year: tolerance 5% of 10 = 0.5; 10.2 -> 10.6 is +0.4, flat
+    days = metric(unit="days", polarity="lower_better", target=10.0)
+    result = panel_comparison(days, run("2025-04", [10.2, 10.2, 10.2, 10.6, 10.6, 10.6]))
+    assert result.baseline is None
+    assert result.tolerance == pytest.approx(0.5)
+    assert result.direction == "flat"
+    # 0.6 over the target, beyond 0.5
+    assert result.rag == "red"
+
+
+def test_plan_tolerance_falls_back_to_the_target():
+    # a count with a target of 100 and no baseline: 5% of 100 = 5; 96 misses by 4, amber
+    result = panel_comparison(plan(target=100.0), [Point(Quarter(2025, 1), 96)])
+    assert result.tolerance == pytest.approx(5.0)
+    assert result.rag == "amber"
+
+
+def test_three_months_with_counts_but_nothing_counted_is_n_a():
+    # three months with no completed reviews: 0 days over 0 reviews is no average, not a division by zero
+    reviews_days = metric("reviews-avg-days-to-complete", unit="days", polarity="lower_better")
+    points = [Point(Month(2025, m), None, numerator=0.0, denominator=0.0) for m in (7, 8, 9)]
+    assert three_month_figure(reviews_days, by_month(points), Month(2025, 9)) is None
+
+
+def test_no_figures_still_says_what_would_be_judged():
+    result = panel_comparison(ICV_ON_TARGET, [])
+    assert result.metric is ICV_ON_TARGET
+    assert (result.period, result.latest, result.baseline) == (None, None, None)
+    assert result.baseline_year == "2024/25"
+    assert result.target == 100.0
+    assert result.tolerance == 2.0
+    assert (result.rag, result.direction) == ("none", "none")
+
+
+def test_baseline_alone_of_an_increase_or_maintain_metric_is_its_target():
+    result = panel_comparison(plan(expectation="Increase or maintain"), [Point(FinancialYear(2024), 664)])
+    assert result.period is None
+    assert result.target == 664
+    assert result.tolerance == pytest.approx(33.2)   # 5% of 664
+
+
+def test_as_json_with_every_figure():
+    # ICV on target: 2024/25 at 95, Apr-Jun 97, Jul-Sep 99.9, 100, 100 (target 100)
+    points = run("2024-04", [95] * 12) + run("2025-04", [97, 97, 97, 99.9, 100, 100])
+    data = panel_comparison(ICV_ON_TARGET, points).as_json()
+    assert data["period"] == "2025-09"
+    assert data["last3"] == 99.966667                 # 299.9 / 3, to 6 places
+    assert data["previous3"] == 97
+    assert data["change_vs_previous3"] == 2.966667
+    assert data["baseline"] == 95
+    assert data["change_vs_baseline"] == 4.966667
+    assert data["target"] == 100
+    assert data["rag"] == "amber"                     # 0.03 short of 100, within 2pp
+    assert data["direction"] == "up"                  # +2.97pp, beyond 2pp
+
+
+def test_as_json_without_figures():
+    data = panel_comparison(ICV_ON_TARGET, []).as_json()
+    assert data["period"] is None
+    assert data["latest"] is None
+    assert data["target"] == 100
