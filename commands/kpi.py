@@ -32,6 +32,8 @@ AS_OF_EXAMPLE = "Example: /kpi calls-under-25s as of 30/09/2025"
 ANSWERED_FOR_PERIOD = "Answered as of the end of {period} ({day})."
 ANSWERED_FOR_DAY = "Answered as of {day}."
 NOT_OVER = "{period} is not over yet, so this answers as of today ({day})."
+ONLY_A_PERIOD = "{text!r} is a date or period: say which metric or section it is for."
+ONLY_A_PERIOD_EXAMPLE = "Example: /kpi calls-under-25s {text}, or /kpi public interaction {text}"
 NO_CHART = "No chart: there are no figures to draw yet."
 COMMENT_NEEDS_QUARTER = "Say which quarter the {kind} is for, then the text."
 COMMENT_EXAMPLE = "Example: /kpi calls-under-25s note 2025/26 Q2 Performance concern raised with the team."
@@ -84,6 +86,8 @@ def kpi_command(request: CommandRequest, context: CommandContext) -> Response:
         as_of, notes = options.as_of, []
         found = _lookup(session, text)
         typed = None if found.found else split_period(text, today)
+        if typed is not None and not typed.rest:
+            return error(ONLY_A_PERIOD.format(text=shorten(text)), ONLY_A_PERIOD_EXAMPLE.format(text=shorten(text)))
         if typed is not None and typed.rest and (again := _lookup(session, typed.rest)).found:
             # `calls-under-25s Q2`: the figures as they stood at the end of that period.
             found, text = again, typed.rest

@@ -17,9 +17,10 @@ from storage.periods import FinancialYear, Month, PeriodError, Quarter, parse_pe
 from storage.repository import review_log_span
 from storage.review_queries import DueSoonReview, month_review_measures, quarter_review_table, review_deadlines
 
-HELP = """/reviews or /reviews month [Sep 2025 | last month] - a month and the one before: received, on time, late, upheld, average days
+HELP = """/reviews or /reviews month [Sep 2025] - this month (or that one) and the one before: received, on time, late, upheld
+/reviews last month - last month and the one before it
 /reviews overdue - open reviews past their due date today, then those due in the next 7 days
-/reviews 2025/26 Q2, /reviews Q2 or /reviews last quarter - a quarter's table for the Panel (/reviews quarter: the last complete one)
+/reviews 2025/26 Q2 (or Q2, last quarter) - a quarter's table for the Panel; /reviews quarter: the last complete one
 Add `as of 30/09/2025` to answer for a past date, `public` to post in the channel."""
 
 NOT_UNDERSTOOD = "I didn't understand {text!r} after /reviews."

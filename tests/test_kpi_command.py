@@ -199,3 +199,10 @@ def test_a_misspelt_section_is_offered(panel_day):
     assert "Closest sections: Neighbourhood Crime." in response.notes
     assert "/kpi neighbourhood crime" in response.suggestions
     assert panel_day.run_line("/kpi neighbourhood crime").title == "Neighbourhood Crime"
+
+
+def test_a_period_alone_asks_which_metric(panel_day):
+    response = panel_day.run_line("/kpi 2025/26 Q2")
+    assert response.is_error
+    assert response.title == "'2025/26 Q2' is a date or period: say which metric or section it is for."
+    assert response.notes == ["Example: /kpi calls-under-25s 2025/26 Q2, or /kpi public interaction 2025/26 Q2"]
