@@ -226,3 +226,67 @@ def test_database_annual_figure_with_as_at_through_the_database(demo_db):
     # as of May 2025 the 2025/26 survey was not out; as of June 2024 not even the 2024/25 one
     assert _compare(demo_db, "staff-satisfaction-opcc", Month(2025, 5)).latest is None
     assert _compare(demo_db, "staff-satisfaction-opcc", Month(2024, 6)).baseline is None
+
+
+def _load(db, write_file, rows: str) -> None:
+    from datetime import datetime, timezone
+
+    from storage.importers.observations import import_observations
+
+    path = write_file("figures.csv", "metric,period,value,as_at\n" + rows)
+    with db.session() as session:
+        import_observations(session, path, read_catalog(session), "analyst", datetime(2026, 1, 5, tzinfo=timezone.utc))
+
+
+def _database_and_engine(db, slug, cut):
+    """The comparison as the database reads it, and as the engine gives it from every figure loaded."""
+    from storage.repository import metric_ids, observation_points
+
+    with db.session() as session:
+        metric = read_catalog(session).get(slug)
+        everything = observation_points(session, metric_ids(session)[slug])
+        return metric_comparison(session, metric, cut), panel_comparison(metric, everything, cut)
+
+
+# volunteer hours from April 2023, before the 2024/25 baseline year: Apr 2023 = 1, ..., Mar 2024 = 12;
+# February and March 2024 arrived on 20 April 2024
+EARLY_MONTHS = "".join(f"volunteer-hours,{Month(2023, 4).shift(i).label},{i + 1},"
+                       f"{'2024-04-20' if i >= 10 else ''}\n" for i in range(12))
+
+
+@pytest.mark.parametrize("cut", [date(2024, 2, 15), date(2024, 3, 31), date(2024, 4, 19), date(2024, 4, 20),
+                                 date(2023, 6, 30), date(2023, 12, 31)])
+def test_database_reads_what_the_engine_needs_before_the_baseline_year(db, write_file, cut):
+    _load(db, write_file, EARLY_MONTHS)
+    from_database, from_everything = _database_and_engine(db, "volunteer-hours", cut)
+    assert from_database == from_everything
+
+
+def test_database_mid_february_2024_compares_november_to_january_with_august_to_october(db, write_file):
+    # 15 Feb 2024: January is the latest month ended; Nov-Jan 8, 9, 10 (mean 9) against Aug-Oct 5, 6, 7 (mean 6)
+    _load(db, write_file, EARLY_MONTHS)
+    result, _ = _database_and_engine(db, "volunteer-hours", date(2024, 2, 15))
+    assert (result.period, result.last3, result.previous3) == (Month(2024, 1), 9, 6)
+
+
+def test_database_figures_known_late_are_read_back_far_enough(db, write_file):
+    # 31 Mar 2024: February and March were not in yet, so January is the latest, as on 15 February
+    _load(db, write_file, EARLY_MONTHS)
+    result, _ = _database_and_engine(db, "volunteer-hours", date(2024, 3, 31))
+    assert (result.period, result.last3, result.previous3) == (Month(2024, 1), 9, 6)
+
+
+@pytest.mark.parametrize("cut", [date(2025, 9, 30), date(2026, 3, 31), date(2024, 3, 31), None])
+def test_database_annual_figures_read_back_to_the_year_before(db, write_file, cut):
+    _load(db, write_file, "staff-satisfaction-opcc,2022/23,40,\nstaff-satisfaction-opcc,2023/24,44,\n"
+                          "staff-satisfaction-opcc,2024/25,46,\nstaff-satisfaction-opcc,2025/26,63,\n")
+    from_database, from_everything = _database_and_engine(db, "staff-satisfaction-opcc", cut)
+    assert from_database == from_everything
+
+
+def test_database_history_of_figures_known_late_still_has_every_month(db, write_file):
+    # 31 Mar 2024, six months: February and March were not in yet, so Aug 2023-Jan 2024 (5, ..., 10)
+    _load(db, write_file, EARLY_MONTHS)
+    with db.session() as session:
+        points = metric_history(session, read_catalog(session).get("volunteer-hours"), date(2024, 3, 31), 6)
+    assert [(p.period, p.value) for p in points] == [(Month(2023, 8).shift(i), 5 + i) for i in range(6)]
