@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext
 from commands.csp import balances_answer
@@ -23,7 +24,8 @@ WEEKLY_TITLE = "Weekly performance digest: week of {day}"
 QUARTERLY_TITLE = "Quarterly performance digest: {quarter} ({span})"
 CHANGED_TITLE = "What changed since last week"
 NOTHING_LOADED = "No figures were loaded in the week to {day}."
-LOADED = "{count} figure(s) loaded in the week to {day}: {metrics}."
+LOADED = "{count} loaded in the week to {day}: {metrics}."
+FIGURES = {True: "1 figure", False: "{count} figures"}
 NO_RAG_CHANGES = "No RAG changes among the metrics with new figures."
 WATCH_TITLE = "Red and amber metrics"
 ALL_CLEAR = "No metric is red or amber."
@@ -155,8 +157,7 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
         if not any(c.period for c in comparisons if c.metric.kind == "office"):
             return Digest("weekly", period, as_of, Response(title=WEEKLY_TITLE.format(day=day)),
                           HELD_NO_FIGURES.format(period=period, day=day))
-        start = datetime.combine(as_of - timedelta(days=7), time.min, timezone.utc)
-        loaded = figures_loaded_between(session, start, datetime.combine(as_of, time.min, timezone.utc))
+        loaded = figures_loaded_between(session, *_office_week(context, as_of))
         changed = _what_changed(session, catalog, context, as_of, loaded)
         watch = _watch_list(comparisons)
         overdue = overdue_answer(session, context, as_of)
@@ -176,6 +177,14 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
     return Digest("weekly", period, as_of, message)
 
 
+def _office_week(context: CommandContext, as_of: date) -> tuple[datetime, datetime]:
+    """The week to `as_of` in the office's time zone: local midnight seven days before to local midnight on the
+    day, in UTC as the database holds times (a figure loaded at 00:30 on a Monday in summer is that Monday's)."""
+    zone = ZoneInfo(context.timezone)
+    return tuple(datetime.combine(day, time.min, zone).astimezone(timezone.utc)
+                 for day in (as_of - timedelta(days=7), as_of))
+
+
 def _what_changed(session, catalog, context, as_of: date, loaded: list[tuple[str, str]]) -> Response:
     day = format_day(as_of)
     if not loaded:
@@ -191,7 +200,8 @@ def _what_changed(session, catalog, context, as_of: date, loaded: list[tuple[str
         if before.rag != now.rag:
             changes.append(rag_change(metric.name, before.rag, now.rag))
     names = ", ".join(catalog.get(s).name for s in slugs[:8]) + (" and more" if len(slugs) > 8 else "")
-    return Response(title=CHANGED_TITLE, notes=[LOADED.format(count=len(loaded), day=day, metrics=names),
+    count = FIGURES[len(loaded) == 1].format(count=len(loaded))
+    return Response(title=CHANGED_TITLE, notes=[LOADED.format(count=count, day=day, metrics=names),
                                                 *(changes or [NO_RAG_CHANGES])])
 
 

@@ -135,3 +135,21 @@ def test_quarterly_plan_figures_go_stale_after_two_quarters():
     assert staleness_lines([comparison], date(2025, 12, 31)) == []
     assert staleness_lines([comparison], date(2026, 1, 1)) == [
         "Police and Crime Plan, quarterly measures: latest figures are for 2025/26 Q1, 6 months ago."]
+
+
+@pytest.mark.parametrize("loaded_at, counted", [
+    # Monday 29 Sep 2025 00:30 in London (BST) is 23:30 UTC on the Sunday: in the office's week to 6 Oct.
+    (datetime(2025, 9, 28, 23, 30, tzinfo=timezone.utc), True),
+    # Monday 6 Oct 00:30 London is 23:30 UTC on Sunday 5 Oct: already the next week's.
+    (datetime(2025, 10, 5, 23, 30, tzinfo=timezone.utc), False),
+])
+def test_what_was_loaded_this_week_is_counted_in_the_offices_days(db, settings, write_file, loaded_at, counted):
+    from storage.importers.observations import import_observations
+    from storage.repository import read_catalog
+
+    with db.session() as session:
+        import_observations(session, write_file("calls.csv", "metric,period,value\ncalls-under-25s,2025-09,58\n"),
+                            read_catalog(session), "analyst", loaded_at)
+    changed = _part(_weekly(db, settings, MONDAY_6_OCT), "What changed since last week")
+    loaded = "1 figure loaded in the week to 6 Oct 2025: Calls answered under 25 seconds."
+    assert (loaded in changed.notes) is counted

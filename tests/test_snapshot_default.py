@@ -203,3 +203,15 @@ def test_chart_captions_say_the_months_drawn(demo_db, settings):
     assert "Calls answered under 25 seconds, Jul 2025 to Sep 2025" in captions
     assert "Volunteer hours, Sep 2024 to Sep 2025" in captions
     assert not any("13 months" in caption for caption in captions)
+
+
+def test_the_paper_has_no_python_words(demo_db, settings):
+    """Neither 'None' (for no RAG, no commentary) nor 'N/A on average, over the 0 reviews'."""
+    from commands.snapshot import produce
+
+    context = _registry(demo_db, settings, PANEL_DAY).context
+    for quarter in (Q1, Q2):
+        text, cells = _docx_text(produce(context, quarter, ["docx"], "U0GOV").files[0].content)
+        words = [*text.splitlines(), *(cell for row in cells for cell in row)]
+        assert not [w for w in words if "None" in w or "over the 0 reviews" in w], quarter
+        assert "Nothing recorded for this quarter." in text
