@@ -198,13 +198,14 @@ def metrics(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
     _echo("\n".join(render_table(Table(["Slug", "Section", "Unit", "Frequency", "Polarity"], rows))))
 
 
-def _month_option(value: Optional[str]):
-    from storage.periods import PeriodError, parse_month
+def _day_option(value: Optional[str]) -> Optional[date]:
+    """An --as-of in any of the date forms (2025-09-30, 30/09/2025, Sep 2025, 2025/26 Q2, last month)."""
+    from storage.periods import PeriodError, parse_when
 
     if value is None:
         return None
     try:
-        return parse_month(value)
+        return parse_when(value, date.today())
     except PeriodError as exc:
         raise Failure(f"--as-of: {exc}") from None
 
@@ -212,7 +213,8 @@ def _month_option(value: Optional[str]):
 @app.command()
 def kpi(
     slug: str = typer.Argument(..., help="Metric slug, name or alias."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Answer for this month (YYYY-MM)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Answer with what was known on this date "
+                                        "(2025-09-30, 30/09/2025, Sep 2025, 2025/26 Q2, last month)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """One metric's Panel comparison: latest, last 3 months, previous 3 months, baseline, differences, RAG."""
@@ -222,7 +224,7 @@ def kpi(
     from storage.repository import metric_comparison, read_catalog
 
     settings = _settings()
-    month = _month_option(as_of)
+    day = _day_option(as_of)
     db = _database(settings)
     with db.session() as session:
         catalog = read_catalog(session)
@@ -234,8 +236,8 @@ def kpi(
             close = ", ".join(m.slug for m in catalog.suggest(slug))
             message = UNKNOWN_METRIC if close else UNKNOWN_METRIC_NOTHING_CLOSE
             raise Failure(message.format(name=shorten(slug), suggestions=close))
-        comparison = metric_comparison(session, metric, month, date.today(), settings.review_due_days)
-    reading_day = min(month.last_day, date.today()) if month else date.today()
+        comparison = metric_comparison(session, metric, day, date.today(), settings.review_due_days)
+    reading_day = min(day, date.today()) if day else date.today()
     _echo(json.dumps(comparison.as_json(), indent=2) if as_json
           else render_text(metric_answer(comparison, as_of=reading_day)))
 

@@ -131,7 +131,7 @@ def test_bundled_dataset_gives_the_dashboard_arrows(demo_db):
     assert {slug: directions[slug] for slug in NO_ARROW} == {slug: "none" for slug in NO_ARROW}
 
 
-def test_cli_neighbourhood_officers_as_of_september_2025_is_up(tmp_path):
+def test_cli_neighbourhood_officers_as_of_september_2025_is_up_and_of_june_2024_has_no_baseline(tmp_path):
     kpibot = str(Path(sys.executable).with_name("kpibot"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "SLACK_"))}
 
@@ -145,3 +145,8 @@ def test_cli_neighbourhood_officers_as_of_september_2025_is_up(tmp_path):
     answer = json.loads(result.stdout)
     assert (answer["period"], answer["baseline"], answer["latest"], answer["direction"]) == \
         ("2025/26 Q1", 664, 666, "up")
+    # in June 2024 nobody knew the 2024/25 baseline, nor any 2025/26 figure
+    early = run("kpi", "neighbourhood-officers", "--as-of", "2024-06-30", "--json")
+    assert early.returncode == 0, early.stderr
+    answer = json.loads(early.stdout)
+    assert (answer["period"], answer["baseline"], answer["latest"], answer["direction"]) == (None, None, None, "none")
