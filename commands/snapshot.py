@@ -114,7 +114,10 @@ def history_answer(context: CommandContext) -> Response:
     if not records:
         return Response(title=NO_HISTORY, notes=[HELP.splitlines()[0]])
     zone = ZoneInfo(context.timezone)
-    rows = [[f"#{r.id}", r.quarter, r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), r.requested_by,
-             r.data_as_of.isoformat(), r.formats, r.figures_sha256[:16]] for r in records]
+    rows = []
+    for r in records:
+        produced = r.created_at.astimezone(zone)
+        rows.append([f"#{r.id}", r.quarter, f"{format_day(produced.date())} {produced:%H:%M}", r.requested_by,
+                     format_day(r.data_as_of), r.formats, r.figures_sha256[:16]])
     return Response(title="Panel snapshots produced",
                     table=Table(["#", "Quarter", "Produced", "By", "Data as of", "Formats", "Fingerprint"], rows))

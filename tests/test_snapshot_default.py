@@ -215,3 +215,12 @@ def test_the_paper_has_no_python_words(demo_db, settings):
         words = [*text.splitlines(), *(cell for row in cells for cell in row)]
         assert not [w for w in words if "None" in w or "over the 0 reviews" in w], quarter
         assert "Nothing recorded for this quarter." in text
+
+
+def test_history_lists_what_was_recorded_with_dates_as_the_papers_write_them(demo_db, settings):
+    registry = _registry(demo_db, settings)
+    registry.run_line("/snapshot docx")
+    registry.run_line("/snapshot 2026/27 Q1")   # held back: not recorded
+    history = registry.run_line("/snapshot history")
+    # 1 Dec 2026 09:00 UTC is 09:00 in London (GMT in December).
+    assert [row[1:5] for row in history.table.rows] == [["2025/26 Q2", "1 Dec 2026 09:00", "console", "30 Sep 2025"]]
