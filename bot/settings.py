@@ -1,6 +1,7 @@
 """The one Settings object: read from the environment (and .env) once at start."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -148,4 +149,11 @@ def load_settings(**overrides) -> Settings:
         field = str(error["loc"][0]) if error["loc"] else "settings"
         env_name = _ENV_NAMES.get(field, f"KPIBOT_{field.upper()}")
         message = error["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"invalid setting {env_name}: {message} (got {error.get('input')!r})") from None
+        raise SettingsError(f"invalid setting {env_name}: {message} (got {_shown(error.get('input'))!r})") from None
+
+
+def _shown(value) -> str:
+    """A setting's value as echoed in the error: short, and never a database password."""
+    from commands.response import shorten
+
+    return shorten(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(value)))

@@ -207,6 +207,9 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
         )
     except BoltError as exc:
         raise SlackStartError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
+    except OSError:  # Bolt's own auth.test, a moment after ours: Slack went out of reach in between
+        check_bot_token(client)
+        raise
     from bot.metrics import observe_command
     from bot.slack_identity import SlackIdentities
 

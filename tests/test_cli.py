@@ -182,3 +182,10 @@ def test_digest_subscribe_from_the_console_is_refused_and_says_where(workdir):
     listed = run(["ask", "/digest list"], workdir).stdout
     assert "C0LEADERS" in listed and "console" not in listed
     assert run(["ask", "/digest unsubscribe quarterly C0LEADERS"], workdir).returncode == 0
+
+
+def test_an_invalid_database_url_is_named_without_its_password(tmp_path):
+    result = run(["metrics"], tmp_path, {"KPIBOT_DATABASE_URL": "mysql://kpibot:s3cret-pw@db.internal/kpibot"})
+    assert result.returncode == 2
+    assert "invalid setting KPIBOT_DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL" in result.stderr
+    assert "mysql://kpibot:***@db.internal/kpibot" in result.stderr and "s3cret" not in result.stderr
