@@ -116,8 +116,8 @@ class _EndAwareSocket:
 
 class _QuietSocketModeClient(SocketModeClient):
     """slack_sdk's built-in Socket Mode client, which re-opens a dropped connection by itself (its monitor
-    looks every `ping_interval` seconds, and Slack's close frames and refresh requests reconnect at once).
-    This subclass only tells the story in one line per drop instead of the SDK's dozen."""
+    looks every `ping_interval` seconds; Slack's refresh requests reconnect at once). This subclass tells
+    each drop in one line instead of the SDK's dozen, and notices a hang-up at once (_EndAwareSocket)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

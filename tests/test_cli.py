@@ -189,3 +189,14 @@ def test_an_invalid_database_url_is_named_without_its_password(tmp_path):
     assert result.returncode == 2
     assert "invalid setting KPIBOT_DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL" in result.stderr
     assert "mysql://kpibot:***@db.internal/kpibot" in result.stderr and "s3cret" not in result.stderr
+
+
+def test_a_chart_that_cannot_be_saved_says_so_instead_of_failing(tmp_path):
+    from bot.console import save_attachments
+    from commands.response import Chart, Response
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    lines = save_attachments(Response(title="t", charts=[Chart("Trend", b"\x89PNG", "alt", "trend.png")]), blocked)
+    assert lines == [f"Couldn't save trend.png in {blocked / 'charts'} (Not a directory); "
+                     "set KPIBOT_OUTPUT_DIR to a folder you can write to."]
