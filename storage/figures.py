@@ -64,10 +64,10 @@ def format_value(unit: str, value: float | Decimal | None) -> str:
         return NOT_AVAILABLE
     if unit == "percent":
         return f"{_one_decimal(value)}%"
-    if unit == "days":
-        return f"{_one_decimal(value)} days"
-    if unit == "hours":
-        return f"{_one_decimal(value)} hours"
+    if unit in ("days", "hours"):
+        number = _one_decimal(value)
+        # 1 day, 1 hour; 0 days, 1.5 hours, -1 days stay plural as people write them.
+        return f"{number} {unit[:-1] if number == '1' else unit}"
     if unit == "count":
         return _count(value)
     if unit == "rate_per_1000":

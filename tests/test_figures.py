@@ -310,3 +310,12 @@ def test_rag_word(rag, word):
 @pytest.mark.parametrize("direction, word", [("up", "Up"), ("down", "Down"), ("flat", "Flat"), ("none", "N/A")])
 def test_direction_word(direction, word):
     assert direction_word(direction) == word
+
+
+def test_one_day_and_one_hour_are_singular():
+    assert format_value("days", 1) == "1 day"
+    assert format_value("hours", 1.04) == "1 hour"
+    assert format_value("hours", 1.5) == "1.5 hours"
+    assert format_value("days", 0) == "0 days"
+    assert format_difference("hours", 1) == "+1 hour"
+    assert format_difference("days", -2.3) == "-2.3 days"
