@@ -162,19 +162,18 @@ def import_catalog_command(file: Path) -> None:
 
 
 @app.command()
-def audit(since: Optional[str] = typer.Option(None, "--since", help="Only entries on or after this date (YYYY-MM-DD).")) -> None:
+def audit(since: Optional[str] = typer.Option(None, "--since", help="Only entries on or after this date "
+                                             "(2025-09-30, 30/09/2025, 30 Sep 2025, last month).")) -> None:
     """Print the audit log: every command and data change, who, where, what, when and how it ended."""
     from bot.render_text import render_table
     from commands.response import Table
     from storage.audit import entries
-    from storage.periods import PeriodError, parse_date
 
-    try:
-        start = datetime.combine(parse_date(since), datetime.min.time(), timezone.utc) if since else None
-    except PeriodError as exc:
-        raise Failure(f"--since: {exc}") from None
+    settings = _settings()
+    day = _day_option(since, settings, "--since")
+    start = datetime.combine(day, datetime.min.time(), timezone.utc) if day else None
     rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.place, e.action, e.outcome, e.detail[:80]]
-            for e in entries(_database(_settings()), start)]
+            for e in entries(_database(settings), start)]
     if not rows:
         _echo("No audit entries" + (f" since {since}." if since else "."))
         return
@@ -198,16 +197,24 @@ def metrics(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
     _echo("\n".join(render_table(Table(["Slug", "Section", "Unit", "Frequency", "Polarity"], rows))))
 
 
-def _day_option(value: Optional[str]) -> Optional[date]:
-    """An --as-of in any of the date forms (2025-09-30, 30/09/2025, Sep 2025, 2025/26 Q2, last month)."""
-    from storage.periods import PeriodError, parse_when
+def _office_today(settings) -> date:
+    """Today in the office's time zone, as the bot's handlers count it."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def _day_option(value: Optional[str], settings, option: str = "--as-of") -> Optional[date]:
+    """A date option in any of the date forms (2025-09-30, 30/09/2025, Sep 2025, 2025/26 Q2, last month)."""
+    from commands.response import shorten
+    from storage.periods import DATE_FORMS, PeriodError, parse_when
 
     if value is None:
         return None
     try:
-        return parse_when(value, date.today())
-    except PeriodError as exc:
-        raise Failure(f"--as-of: {exc}") from None
+        return parse_when(value, _office_today(settings))
+    except PeriodError:
+        raise Failure(f"{option}: {shorten(value)!r} is not a date; write it as one of {DATE_FORMS}") from None
 
 
 @app.command()
@@ -224,7 +231,8 @@ def kpi(
     from storage.repository import metric_comparison, read_catalog
 
     settings = _settings()
-    day = _day_option(as_of)
+    day = _day_option(as_of, settings)
+    today = _office_today(settings)
     db = _database(settings)
     with db.session() as session:
         catalog = read_catalog(session)
@@ -236,8 +244,8 @@ def kpi(
             close = ", ".join(m.slug for m in catalog.suggest(slug))
             message = UNKNOWN_METRIC if close else UNKNOWN_METRIC_NOTHING_CLOSE
             raise Failure(message.format(name=shorten(slug), suggestions=close))
-        comparison = metric_comparison(session, metric, day, date.today(), settings.review_due_days)
-    reading_day = min(day, date.today()) if day else date.today()
+        comparison = metric_comparison(session, metric, day, today, settings.review_due_days)
+    reading_day = min(day, today) if day else today
     _echo(json.dumps(comparison.as_json(), indent=2) if as_json
           else render_text(metric_answer(comparison, as_of=reading_day)))
 
@@ -245,19 +253,15 @@ def kpi(
 @app.command()
 def ask(
     text: str = typer.Argument(..., help='A slash command as typed in chat, e.g. "/kpi calls-under-25s".'),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Answer as on this date (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Answer as on this date (2025-09-30, 30/09/2025, Sep 2025, last month)."),
 ) -> None:
     """Run one slash command through the bot's own handlers and print the answer, as the console does
     (charts and documents saved under KPIBOT_OUTPUT_DIR)."""
     from bot.app import build_registry
     from bot.console import answer_line
-    from storage.periods import PeriodError, parse_date
 
     settings = _settings()
-    try:
-        day = parse_date(as_of) if as_of else None
-    except PeriodError as exc:
-        raise Failure(f"--as-of: {exc}") from None
+    day = _day_option(as_of, settings)
     registry = build_registry(settings, _database(settings))
     response, answer = answer_line(registry, text, settings.output_dir, as_of=day)
     _echo(answer)
@@ -341,7 +345,7 @@ class DigestKind(str, Enum):
 def digest_run(
     kind: DigestKind = typer.Argument(..., help="weekly or quarterly"),
     channel: Optional[str] = typer.Option(None, "--channel", help="Deliver to this channel ID as if it were subscribed."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Figures as on this date (YYYY-MM-DD); default today."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Figures as on this date (2025-09-30, 30/09/2025, last month); default today."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write the digest to --out instead of posting it."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for --dry-run output."),
 ) -> None:
@@ -354,13 +358,9 @@ def digest_run(
     from digests.delivery import DeliveryPolicy, Target, deliver
     from digests.schedule import occurrence_for
     from storage import digest_store
-    from storage.periods import PeriodError, parse_date
 
     settings = _settings()
-    try:
-        day = parse_date(as_of) if as_of else None
-    except PeriodError as exc:
-        raise Failure(f"--as-of: {exc}") from None
+    day = _day_option(as_of, settings)
     if dry_run and out is None:
         raise Failure("--dry-run needs --out DIR: the folder to write the message and charts to")
     registry = build_registry(settings, _database(settings))

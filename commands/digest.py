@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from commands.context import CommandContext
 from commands.options import OptionError, split_options
 from commands.registry import CONSOLE_CHANNEL, CommandRegistry, CommandRequest
-from commands.response import Response, Table, error
+from commands.response import Response, Table, error, shorten
 from storage import digest_store
 
 HELP = """/digest subscribe weekly|quarterly [#channel] [on monday] [at 08:00] - send a digest to a channel
@@ -60,7 +60,7 @@ def digest_command(request: CommandRequest, context: CommandContext) -> Response
     if verb == "list":
         return list_answer(context, request.user_id)
     if verb not in ("subscribe", "unsubscribe", "preview"):
-        return error(NOT_UNDERSTOOD.format(text=options.text), USAGE)
+        return error(NOT_UNDERSTOOD.format(text=shorten(options.text)), USAGE)
     if not rest or rest[0].lower() not in ("weekly", "quarterly"):
         return error(WHICH_KIND, USAGE)
     kind = rest[0].lower()
@@ -82,11 +82,11 @@ def _parse_schedule(words: list[str]) -> tuple[str | None, str, int, int, str | 
             if lowered == "on":
                 day = _DAYS.get(value) or (value if value in _DAYS.values() else None)
                 if day is None:
-                    return None, "", 0, 0, BAD_DAY.format(text=words[position - 1])
+                    return None, "", 0, 0, BAD_DAY.format(text=shorten(words[position - 1]))
             else:
                 match = _TIME_RE.match(value)
                 if not match:
-                    return None, "", 0, 0, BAD_TIME.format(text=words[position - 1])
+                    return None, "", 0, 0, BAD_TIME.format(text=shorten(words[position - 1]))
                 hour, minute = int(match["h"]), int(match["m"])
             continue
         match = _CHANNEL_RE.match(word)
@@ -94,7 +94,7 @@ def _parse_schedule(words: list[str]) -> tuple[str | None, str, int, int, str | 
             channel = match["id"] or match["bare"]
             position += 1
             continue
-        return None, "", 0, 0, BAD_CHANNEL.format(text=word)
+        return None, "", 0, 0, BAD_CHANNEL.format(text=shorten(word))
     return channel, day, hour, minute, None
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from storage.echo import ECHO_LIMIT, shorten  # noqa: F401  (commands echo user text through here)
+
 # How much of a person's own text a message repeats back: enough to recognise, never a pasted page.
-ECHO_LIMIT = 80
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,3 @@ class Response:
 def error(message: str, *hints: str) -> Response:
     """A short answer to input that was not understood, saying what would work."""
     return Response(title=message, notes=list(hints), is_error=True)
-
-
-def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
-    """`text` as echoed in a message: at most `limit` characters, cut with an ellipsis when longer."""
-    if len(text) <= limit:
-        return text
-    return text[:limit - 1].rstrip() + "\u2026"

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext
 from commands.registry import CommandRegistry, CommandRequest
-from commands.response import FileAttachment, Response, Table, error
+from commands.response import FileAttachment, Response, Table, error, shorten
 from storage.figures import format_day
 from storage.periods import PeriodError, Quarter, parse_period_text
 from storage.snapshot_queries import last_complete_quarter, last_quarter_with_office_figures, quarter_has_office_figures
@@ -62,7 +62,7 @@ def choose_quarter(context: CommandContext, text: str) -> QuarterChoice:
         except PeriodError:
             quarter = None
         if not isinstance(quarter, Quarter):
-            return QuarterChoice(None, NOT_A_QUARTER.format(text=text.strip()), (QUARTER_EXAMPLE,))
+            return QuarterChoice(None, NOT_A_QUARTER.format(text=shorten(text.strip())), (QUARTER_EXAMPLE,))
         if quarter.months[-1].last_day >= today:
             return QuarterChoice(None, NOT_OVER.format(quarter=quarter.label, today=format_day(today)), latest_hint)
         if not quarter_has_office_figures(session, quarter):

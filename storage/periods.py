@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from storage.echo import shorten
+
 MONTH_ABBR = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December"]
@@ -175,7 +177,7 @@ _MONTH_NAME_RE = re.compile(r"^(?P<name>[a-z]{3,9})\.?[\s\-',]*(?P<y>\d{2}|\d{4}
 def parse_financial_year(text: str) -> FinancialYear:
     match = _FY_RE.match(text.strip())
     if not match:
-        raise PeriodError(f"{text!r} is not a financial year; write it like 2025/26")
+        raise PeriodError(f"{shorten(text)!r} is not a financial year; write it like 2025/26")
     return _financial_year(match, text)
 
 
@@ -183,7 +185,7 @@ def _financial_year(match: re.Match, text: str) -> FinancialYear:
     start = int(match["fy"])
     end = int(match["fy2"])
     if (end % 100) != (start + 1) % 100 or (end >= 1000 and end != start + 1):
-        raise PeriodError(f"{text!r}: a financial year runs from one year into the next, like 2025/26")
+        raise PeriodError(f"{shorten(text)!r}: a financial year runs from one year into the next, like 2025/26")
     return FinancialYear(start)
 
 
@@ -199,7 +201,7 @@ def parse_month(text: str) -> Month:
         if number is not None:
             year = int(match["y"])
             return Month(year + 2000 if year < 100 else year, number)
-    raise PeriodError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2025-09")
+    raise PeriodError(f"{shorten(text)!r} is not a month; write it as YYYY-MM, e.g. 2025-09")
 
 
 def parse_period(text: str) -> Period:
@@ -222,7 +224,7 @@ def parse_period(text: str) -> Period:
         return parse_month(cleaned)
     except PeriodError:
         raise PeriodError(
-            f"{text!r} is not a period; use a month (2025-09), a quarter (2025/26 Q2) or a financial year (2025/26)"
+            f"{shorten(text)!r} is not a period; use a month (2025-09), a quarter (2025/26 Q2) or a financial year (2025/26)"
         ) from None
 
 
@@ -264,8 +266,8 @@ def parse_date(text: str) -> date:
             try:
                 return date(year + 2000 if year < 100 else year, number, int(match["d"]))
             except ValueError:
-                raise PeriodError(f"{text!r} is not a day of the calendar") from None
-    raise PeriodError(f"{text!r} is not a date; write it like 2025-09-30, 30/09/2025 or 30 Sep 2025")
+                raise PeriodError(f"{shorten(text)!r} is not a day of the calendar") from None
+    raise PeriodError(f"{shorten(text)!r} is not a date; write it like 2025-09-30, 30/09/2025 or 30 Sep 2025")
 
 
 def current_quarter(today: date) -> Quarter:
@@ -304,7 +306,7 @@ def parse_when(text: str, today: date) -> date:
     try:
         return period_end(parse_period(text))
     except PeriodError:
-        raise PeriodError(f"{text!r} is not a date; write it as one of {DATE_FORMS}") from None
+        raise PeriodError(f"{shorten(text)!r} is not a date; write it as one of {DATE_FORMS}") from None
 
 
 def parse_period_text(text: str, today: date) -> Period:

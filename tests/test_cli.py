@@ -200,3 +200,26 @@ def test_a_chart_that_cannot_be_saved_says_so_instead_of_failing(tmp_path):
     lines = save_attachments(Response(title="t", charts=[Chart("Trend", b"\x89PNG", "alt", "trend.png")]), blocked)
     assert lines == [f"Couldn't save trend.png in {blocked / 'charts'} (Not a directory); "
                      "set KPIBOT_OUTPUT_DIR to a folder you can write to."]
+
+
+@pytest.mark.parametrize("since", ["2025-09-30", "30/09/2025", "30 Sep 2025", "Sep 2025"])
+def test_audit_since_takes_the_date_forms_people_write(workdir, since):
+    result = run(["audit", "--since", since], workdir)
+    assert result.returncode == 0, result.stderr
+    assert "load-demo" in result.stdout          # loaded today, so after any 2025 date
+
+
+def test_audit_since_an_unreadable_date_says_which_forms_work(workdir):
+    result = run(["audit", "--since", "the other day"], workdir)
+    assert result.returncode != 0
+    assert "--since" in result.stderr and "30/09/2025" in result.stderr and "last month" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("as_of", ["30/09/2025", "30 Sep 2025", "2025/26 Q2"])
+def test_ask_and_digest_take_the_same_date_forms(workdir, as_of, tmp_path):
+    answer = run(["ask", "/reviews overdue", "--as-of", as_of], workdir)
+    assert answer.returncode == 0, answer.stderr
+    assert "30 Sep 2025" in answer.stdout
+    digest = run(["digest", "run", "weekly", "--dry-run", "--out", str(tmp_path), "--as-of", as_of], workdir)
+    assert digest.returncode == 0, digest.stderr

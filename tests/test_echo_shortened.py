@@ -24,3 +24,28 @@ def test_an_unknown_five_thousand_character_command_is_not_echoed_in_full(db, se
     assert answer.title == f"I don't know the command /{'k' * 78}\u2026."
     not_a_command = registry.run_line("kpi " + "x" * 5000)
     assert not_a_command.title == f"'kpi {'x' * 75}\u2026' is not a command."
+
+
+def _longest_line(response) -> int:
+    return max(len(line) for line in [response.title, *response.notes])
+
+
+def test_digest_snapshot_and_dates_do_not_echo_a_pasted_page(db, settings):
+    registry = build_registry(settings, db)
+    pasted = "x" * 5000
+    for line in (f"/digest {pasted}", f"/digest subscribe weekly C0123456789 at {pasted}",
+                 f"/snapshot {pasted}", f"/kpi calls-under-25s as of {pasted}", f"/reviews quarter {pasted}"):
+        answer = registry.run_line(line)
+        assert answer.is_error, line
+        assert "x" * 81 not in answer.title, line
+        assert _longest_line(answer) < 400, line
+
+
+def test_a_period_error_echoes_at_most_eighty_characters():
+    import pytest
+
+    from storage.periods import PeriodError, parse_period
+
+    with pytest.raises(PeriodError) as caught:
+        parse_period("2025/26 " + "Q" * 5000)
+    assert len(str(caught.value)) < 200
