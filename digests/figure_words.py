@@ -37,12 +37,18 @@ def current_figure(c: PanelComparison) -> str:
     return format_figure(c.metric, c.current, compact=True) if c.period is not None else NOT_AVAILABLE
 
 
+def latest_figure(c: PanelComparison) -> str:
+    """The latest period's own figure (not an average), or N/A."""
+    if c.period is None or c.latest is None:
+        return NOT_AVAILABLE
+    return format_figure(c.metric, c.latest, one_period=True, compact=True)
+
+
 def latest_with_period(c: PanelComparison) -> str:
     """A latest figure with its period, for a column that holds figures of different periods: 666 (2025/26 Q1)."""
     if c.period is None or c.latest is None:
         return NOT_AVAILABLE
-    figure = format_figure(c.metric, c.latest, one_period=True, compact=True)
-    return FIGURE_WITH_PERIOD.format(figure=figure, period=period_title(c.period))
+    return FIGURE_WITH_PERIOD.format(figure=latest_figure(c), period=period_title(c.period))
 
 
 def rag_change(name: str, before: str, after: str) -> str:

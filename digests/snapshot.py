@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
-from digests.figure_words import FIGURE_WITH_PERIOD, latest_with_period
+from digests.figure_words import FIGURE_WITH_PERIOD, latest_figure
 from storage.commentary import latest_comments
-from storage.figures import format_day, format_figure, format_figure_difference, format_money, format_value, rag_word
+from storage.figures import NOT_AVAILABLE, format_day, format_figure, format_figure_difference, format_money, format_value, rag_word
 from storage.kpi import PanelComparison
+from storage.freshness import period_title
 from storage.periods import Month, Quarter, period_end
 from storage.repository import (
     csp_balances_for, csp_years, latest_period_starts, metric_comparison, metric_history, quarter_notes, read_catalog,
@@ -158,14 +159,17 @@ def build_snapshot(context: CommandContext, quarter: Quarter, produced_at: datet
         rows, rag_cells = [], {}
         for index, c in enumerate(plan):
             rows.append([str(c.metric.plan_ref or ""), c.metric.section, c.metric.name, c.metric.expectation or "",
-                         format_figure(c.metric, c.baseline, compact=True), latest_with_period(c),
+                         format_figure(c.metric, c.baseline, compact=True), latest_figure(c),
+                         period_title(c.period) if c.period is not None else NOT_AVAILABLE,
                          DIRECTION_ARROWS[c.direction], rag_word(c.rag)])
             if c.rag in ("green", "amber", "red"):
-                rag_cells[(index, 7)] = c.rag
+                rag_cells[(index, 8)] = c.rag
         figures["plan"] = {c.metric.slug: c.as_json() for c in plan}
+        # The period has a column of its own: Plan figures are of different periods (quarters, years), and a
+        # figure with its period in one narrow cell wrapped over five lines.
         blocks.append(TableBlock(["#", "Delivery strategy", "Metric", "Target/expectation", "Baseline 2024/25",
-                                  "Latest", "Direction", "RAG"], rows, caption="Headline metrics",
-                                 widths=(0.5, 1.7, 3.0, 1.5, 1.3, 1.1, 1.0, 1.3), rag_cells=rag_cells))
+                                  "Latest", "Period", "Direction", "RAG"], rows, caption="Headline metrics",
+                                 widths=(0.5, 1.6, 2.6, 1.4, 1.3, 1.3, 1.2, 1.0, 1.1), rag_cells=rag_cells))
         blocks.append(PageBreak())
 
         # Complaint reviews.
