@@ -168,6 +168,11 @@ def _wait_for_lines(caplog, count: int, timeout: float = 10.0) -> list[str]:
     return _our_lines(caplog)
 
 
+# A reset reaches the reader as ECONNRESET, or, when the kernel has already taken the peer's shutdown
+# as end of stream before the RST arrives (seen on a busy machine), as a plain end of stream.
+RESET_REASONS = ["connection reset", "closed by the other end"]
+
+
 def _reopened(fake, drop: str) -> None:
     opened = fake.opened
     fake.drop(drop)
@@ -185,9 +190,10 @@ def test_each_dropped_connection_is_reopened_with_one_log_line(connection, caplo
     assert "Public Interaction" in fake.wait_for(lambda: fake.replies.get(envelope))["text"]
     lines = _our_lines(caplog)
     assert len(lines) == 3, lines
-    for line, reason in zip(lines, ["connection reset", "closed by the other end",
-                                    "closed by Slack, code 1001: going away"]):
-        assert line.startswith(f"Slack's Socket Mode connection dropped ({reason}); reconnected in ")
+    for line, reasons in zip(lines, [RESET_REASONS, ["closed by the other end"],
+                                     ["closed by Slack, code 1001: going away"]]):
+        assert any(line.startswith(f"Slack's Socket Mode connection dropped ({reason}); reconnected in ")
+                   for reason in reasons), line
     noisy = [f"{r.name}: {r.getMessage()}" for r in caplog.records
              if r.levelno >= logging.INFO and r.name != "bot.slack_connection" and "slack" in r.name]
     assert noisy == []
@@ -213,6 +219,7 @@ def test_an_outage_is_told_once_and_its_end_once(connection, caplog):
     fake.wait_for(lambda: fake.opened > opened and fake.connections(), timeout=30)
     lines = _wait_for_lines(caplog, 2)
     assert len(lines) == 2, lines
-    assert lines[0] == ("Slack's Socket Mode connection dropped (connection reset) and can't be opened again yet "
-                        f"(Slack answered HTTP 503, internal_error); trying again every {CHECK_SECONDS:g} s")
+    assert lines[0] in [f"Slack's Socket Mode connection dropped ({reason}) and can't be opened again yet "
+                        f"(Slack answered HTTP 503, internal_error); trying again every {CHECK_SECONDS:g} s"
+                        for reason in RESET_REASONS]
     assert lines[1].startswith("Slack's Socket Mode connection is back after ")
