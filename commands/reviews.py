@@ -234,7 +234,9 @@ def _quarter_form(session: Session, context: CommandContext, text: str, explicit
         if bare and not _LOOKS_LIKE_PERIOD.search(text):
             return _usage_error(NOT_UNDERSTOOD.format(text=shorten(text)))
         # The problem names the text again: once in the message is enough (and a long text is not echoed).
-        problem = shorten(str(exc).replace(repr(text), "it").rstrip("."), 2 * ECHO_LIMIT)
+        # Period errors echo the text already shortened: name it "it" in either form.
+        problem = str(exc).replace(repr(shorten(text)), "it").replace(repr(text), "it").rstrip(".")
+        problem = shorten(problem, 2 * ECHO_LIMIT)
         return _usage_error(BAD_PERIOD.format(text=shorten(text), problem=problem), QUARTER_EXAMPLE)
     if isinstance(period, Month):
         as_of, notes = _as_of(session, context, min(period.last_day, explicit) if explicit else period.last_day)
