@@ -10,7 +10,6 @@ from commands.kpi_answers import MISS, NO_MATCH_HINT, choices_answer, metric_ans
 from commands.options import OptionError, TypedPeriod, split_options, split_period
 from commands.registry import CommandRegistry, CommandRequest
 from commands.response import Chart, Response, Table, error, shorten
-from storage import figures
 from storage.catalog import Catalog, MetricDefinition, Section
 from storage.catalog_names import Lookup, lookup
 from storage.figures import format_day
@@ -43,8 +42,6 @@ COMMENT_SAVED = "{what} saved for {name}, {quarter}"
 COMMENT_WHERE = "It appears in the Panel snapshot for that quarter (/snapshot). A later entry replaces it."
 MAX_COMMENT = 2000
 CHART_MONTHS = 13
-# The RAG words have one home, storage.figures; digest modules that import them from here get the same words.
-RAG_WORDS = figures.RAG_WORDS
 
 
 def register(registry: CommandRegistry) -> None:

@@ -13,7 +13,9 @@ from commands.registry import CommandRegistry, CommandRequest
 from commands.response import ECHO_LIMIT, Fact, Response, Table, error, shorten
 from storage.figures import format_day, format_value
 from storage.freshness import age_text
-from storage.periods import FinancialYear, Month, PeriodError, Quarter, parse_period_text, parse_when
+from storage.periods import (
+    FinancialYear, Month, PeriodError, Quarter, last_complete_quarter, parse_period_text, parse_when,
+)
 from storage.repository import review_log_span
 from storage.review_queries import DueSoonReview, month_review_measures, quarter_review_table, review_deadlines
 
@@ -215,11 +217,6 @@ def _due_soon_part(due_soon: list[DueSoonReview]) -> Response:
 
 
 # --- a quarter's table ----------------------------------------------------------------------------------
-
-def last_complete_quarter(as_of: date) -> Quarter:
-    quarter = Month.of(as_of).quarter
-    return quarter if quarter.months[-1].last_day <= as_of else quarter.previous()
-
 
 def _quarter_form(session: Session, context: CommandContext, text: str, explicit: date | None,
                   bare: bool = False) -> Response:

@@ -270,6 +270,12 @@ def parse_date(text: str) -> date:
     raise PeriodError(f"{shorten(text)!r} is not a date; write it like 2025-09-30, 30/09/2025 or 30 Sep 2025")
 
 
+def last_complete_quarter(day: date) -> Quarter:
+    """The latest quarter that had ended by the end of `day` (on 30 Sep 2025: 2025/26 Q2)."""
+    quarter = Month.of(day).quarter
+    return quarter if quarter.months[-1].last_day <= day else quarter.previous()
+
+
 def current_quarter(today: date) -> Quarter:
     return Month.of(today).quarter
 

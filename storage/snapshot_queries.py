@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import exists, extract, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import MetricRow, ObservationRow
+from storage import periods
 from storage.periods import Month, Quarter
 
 LOGGER = logging.getLogger(__name__)
@@ -17,9 +18,9 @@ QUARTER_CLOSING_MONTHS = (3, 6, 9, 12)
 
 
 def last_complete_quarter(today: date) -> Quarter:
-    """The latest quarter that had ended before `today` (on 1 Oct 2025, 2025/26 Q2)."""
-    quarter = Month.of(today).quarter
-    return quarter if quarter.months[-1].last_day < today else quarter.previous()
+    """The latest quarter that had ended before `today` (on 1 Oct 2025, 2025/26 Q2): a paper is written
+    about quarters already over, so on 30 Sep the quarter ending that day is not yet one."""
+    return periods.last_complete_quarter(today - timedelta(days=1))
 
 
 def _office_months(column):
