@@ -237,3 +237,16 @@ def test_year_elapsed_share_in_a_leap_financial_year():
 def test_month_thirteen_cannot_be_built():
     with pytest.raises(PeriodError):
         Month(2025, 13)
+
+
+@pytest.mark.parametrize("day, quarter", [
+    (date(2025, 9, 30), Quarter(2025, 2)),   # the quarter's own last day counts it as ended
+    (date(2025, 9, 29), Quarter(2025, 1)),
+    (date(2026, 3, 31), Quarter(2025, 4)),
+    (date(2026, 4, 1), Quarter(2025, 4)),
+    (date(2025, 4, 1), Quarter(2024, 4)),
+])
+def test_last_complete_quarter_ended_by_the_end_of_the_day(day, quarter):
+    from storage.periods import last_complete_quarter
+
+    assert last_complete_quarter(day) == quarter
