@@ -58,13 +58,15 @@ def web_client(settings: Settings) -> WebClient:
 
 def _request(body: dict, identities=None) -> CommandRequest:
     user_id = str(body.get("user_id", ""))
+    channel_id = str(body.get("channel_id", ""))
     return CommandRequest(
         command=str(body.get("command", "")).lower(),
         text=str(body.get("text", "")),
         user_id=user_id,
-        channel_id=str(body.get("channel_id", "")),
+        channel_id=channel_id,
         is_guest=identities.is_guest(user_id) if identities else False,
         groups=identities.groups_of(user_id) if identities else frozenset(),
+        direct_with_bot=identities.is_direct_with_bot(channel_id, user_id) if identities else False,
     )
 
 
@@ -175,11 +177,13 @@ class SlackCommands:
         action = (body.get("actions") or [{}])[0]
         text = str(action.get("value", ""))
         user_id = (body.get("user") or {}).get("id", "")
+        channel_id = (body.get("channel") or {}).get("id", "")
         identities = self.identities
         response = self.registry.run_line(
-            text, user_id=user_id, channel_id=(body.get("channel") or {}).get("id", ""),
+            text, user_id=user_id, channel_id=channel_id,
             is_guest=identities.is_guest(user_id) if identities else False,
-            groups=identities.groups_of(user_id) if identities else frozenset())
+            groups=identities.groups_of(user_id) if identities else frozenset(),
+            direct_with_bot=identities.is_direct_with_bot(channel_id, user_id) if identities else False)
         respond(**render_message(response), replace_original=True)
 
 

@@ -22,6 +22,7 @@ class SlackIdentities:
         self.clock = clock
         self._guests: dict[str, tuple[float, bool]] = {}
         self._members: tuple[float, dict[str, frozenset[str]]] | None = None
+        self._direct: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
 
     def is_guest(self, user_id: str) -> bool:
@@ -59,3 +60,25 @@ class SlackIdentities:
             with self._lock:
                 self._members = members
         return members[1].get(user_id, frozenset())
+
+    def is_direct_with_bot(self, channel_id: str, user_id: str) -> bool:
+        """Whether Slack says `channel_id` is the bot's own direct message with `user_id`.
+
+        A direct message between two people is not the bot's, whatever its id looks like: the bot is not
+        in it, and conversations.info answers channel_not_found. Not known (Slack out of reach) means no."""
+        if not channel_id.startswith("D"):
+            return False  # only direct messages can be; channels need no look-up
+        with self._lock:
+            cached = self._direct.get(channel_id)
+        if cached is None or self.clock() - cached[0] >= CACHE_SECONDS:
+            try:
+                channel = self.client.conversations_info(channel=channel_id).get("channel") or {}
+            except (SlackClientError, OSError) as exc:
+                LOGGER.info("%s is not a conversation I can read (%s): not my direct message", channel_id,
+                            type(exc).__name__)
+                return False
+            other = str(channel.get("user") or "") if channel.get("is_im") else None
+            cached = (self.clock(), other or None)
+            with self._lock:
+                self._direct[channel_id] = cached
+        return cached[1] is not None and cached[1] == user_id

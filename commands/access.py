@@ -26,6 +26,15 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a request was made: the conversation's id, and whether the platform itself says this is the
+    bot's own direct message with the person asking (never guessed from the id's shape)."""
+
+    conversation_id: str
+    direct_with_bot: bool = False
+
+
+@dataclass(frozen=True)
 class AccessPolicy:
     editor_users: frozenset[str] = frozenset()
     admin_users: frozenset[str] = frozenset()
@@ -42,7 +51,7 @@ class AccessPolicy:
             return "editor"
         return "viewer"
 
-    def refusal(self, identity: Identity, channel_id: str, needs: str, sensitive: bool) -> tuple[str, str] | None:
+    def refusal(self, identity: Identity, place: Place, needs: str, sensitive: bool) -> tuple[str, str] | None:
         """(message, hint) when the request must be refused, else None."""
         if identity.is_guest:
             return GUEST_REFUSED, GUEST_HINT
@@ -50,13 +59,13 @@ class AccessPolicy:
         if ROLES.index(role) < ROLES.index(needs):
             setting = "KPIBOT_ADMIN_USER_IDS" if needs == "admin" else "KPIBOT_EDITOR_USER_IDS"
             return NEEDS_ROLE.format(role=needs), NEEDS_ROLE_HINT.format(setting=setting)
-        if sensitive and not self._may_see_cases(identity, channel_id, role):
+        if sensitive and not self.may_see_cases(identity, place):
             channels = ", ".join(f"<#{c}>" for c in sorted(self.sensitive_channels)) or NO_CHANNELS
             return SENSITIVE_HERE, SENSITIVE_HINT.format(channels=channels)
         return None
 
-    def _may_see_cases(self, identity: Identity, channel_id: str, role: str) -> bool:
-        if identity.user_id == CONSOLE or channel_id in self.sensitive_channels:
+    def may_see_cases(self, identity: Identity, place: Place) -> bool:
+        """Case details: in an allowed channel, or in the bot's own direct message with an editor or admin."""
+        if identity.user_id == CONSOLE or place.conversation_id in self.sensitive_channels:
             return True
-        is_direct_message = channel_id.startswith("D")
-        return is_direct_message and role in ("editor", "admin")
+        return place.direct_with_bot and self.role_of(identity) in ("editor", "admin")

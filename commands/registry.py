@@ -28,6 +28,10 @@ class CommandRequest:
     as_of: date | None = None
     is_guest: bool = False
     groups: frozenset[str] = frozenset()
+    # The platform says this conversation is the bot's own direct message with the asker.
+    direct_with_bot: bool = False
+    # The platform's identity of this one request (e.g. Slack's signature), so that a replay can be told apart.
+    request_key: str = ""
 
 
 Handler = Callable[[CommandRequest, CommandContext], Response]
@@ -62,12 +66,13 @@ class CommandRegistry:
 
     def refusal_for(self, request: CommandRequest) -> tuple[str, str] | None:
         """The one place access is decided, for every command: (message, hint) when refused, else None."""
-        from commands.access import Identity
+        from commands.access import Identity, Place
 
         needs = self.role_checks.get(request.command, lambda text: "viewer")(request.text)
         sensitive = self.sensitive_checks.get(request.command, lambda text: False)(request.text)
         identity = Identity(request.user_id, request.is_guest, request.groups)
-        return self.context.access.refusal(identity, request.channel_id, needs, sensitive)
+        place = Place(request.channel_id, request.direct_with_bot)
+        return self.context.access.refusal(identity, place, needs, sensitive)
 
     def is_slow(self, command: str, text: str) -> bool:
         check = self.slow_checks.get(command)
@@ -96,6 +101,11 @@ class CommandRegistry:
         if handler is None:
             known = ", ".join(sorted(self.handlers))
             return error(f"I don't know the command {shorten(request.command)}.", f"Commands I answer: {known}.")
+        from storage.text_rules import REMOVE_IT, control_character_problem
+
+        problem = control_character_problem(request.text, f"The text after {request.command}")
+        if problem is not None:
+            return error(problem, REMOVE_IT)
         refusal = self.refusal_for(request)
         if refusal is not None:
             return error(*refusal)
@@ -115,7 +125,8 @@ class CommandRegistry:
 
     def run_line(self, line: str, as_of: date | None = None, user_id: str = "console",
                  channel_id: str = CONSOLE_CHANNEL, is_guest: bool = False,
-                 groups: frozenset[str] = frozenset()) -> Response:
+                 groups: frozenset[str] = frozenset(), direct_with_bot: bool = False,
+                 request_key: str = "") -> Response:
         """Run a typed line such as '/kpi calls-under-25s'."""
         stripped = line.strip()
         if not stripped.startswith("/"):
@@ -124,7 +135,7 @@ class CommandRegistry:
                          f"Start with a slash command: {known}. Try /kpi help.")
         command, _, text = stripped.partition(" ")
         return self.dispatch(CommandRequest(command.lower(), text.strip(), user_id, channel_id, as_of, is_guest,
-                                            groups))
+                                            groups, direct_with_bot, request_key))
 
 
 def _unreachable(exc) -> bool:

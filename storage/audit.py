@@ -11,6 +11,7 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import AuditRow
 from storage.repository import aware_utc
+from storage.text_rules import without_control_characters
 
 LOGGER = logging.getLogger(__name__)
 MAX_DETAIL = 500
@@ -20,7 +21,8 @@ _SECRET_RE = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:(?:se
 
 
 def _scrub(text: str) -> str:
-    return _SECRET_RE.sub("[redacted]", text)[:MAX_DETAIL]
+    """No secret, and nothing PostgreSQL can't store (a NUL byte): the entry is written whatever was typed."""
+    return without_control_characters(_SECRET_RE.sub("[redacted]", text))[:MAX_DETAIL]
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ def record_change(session, at: datetime, actor: str, place: str, action: str, de
 
 
 def _row(at: datetime, actor: str, place: str, action: str, detail: str, outcome: str) -> AuditRow:
-    return AuditRow(at=at, actor=actor[:120], place=place[:120], action=action[:60], detail=_scrub(detail),
+    return AuditRow(at=at, actor=_scrub(actor)[:120], place=_scrub(place)[:120], action=_scrub(action)[:60],
+                    detail=_scrub(detail),
                     outcome=outcome[:20])
 
 

@@ -234,6 +234,7 @@ class FakeSlack:
     def _clear(self) -> None:
         self._not_member: set[str] = set()
         self._guests: set[str] = set()
+        self._direct_messages: dict[str, str] = {}
         self._groups: dict[str, list[str]] = {}
         self._holds: dict[str, float] = {}
         self._calls: list[Call] = []
@@ -341,11 +342,24 @@ class FakeSlack:
         with self._lock:
             self._not_member.add(channel)
 
+    def open_direct_message(self, channel: str, user: str) -> None:
+        """`channel` is the bot's own direct message with `user`, as conversations.info reports it.
+
+        Any other D... conversation is a direct message between people, which the bot is not in:
+        conversations.info answers channel_not_found for it, as Slack does."""
+        with self._lock:
+            self._direct_messages[channel] = user
+
     def _conversations_info(self, params: dict) -> dict:
         channel = str(params.get("channel") or "")
-        if not channel:
+        with self._lock:
+            other = self._direct_messages.get(channel)
+        if other is not None:
+            return {"ok": True, "channel": {"id": channel, "is_im": True, "user": other, "is_member": True,
+                                            "is_archived": False}}
+        if not channel or channel.startswith("D"):
             return _error("channel_not_found")
-        is_im = channel.startswith("D") or channel.startswith("U")
+        is_im = channel.startswith("U")
         return {"ok": True, "channel": {"id": channel, "is_member": channel not in self._not_member,
                                         "is_im": is_im, "is_archived": False}}
 
