@@ -42,7 +42,7 @@ def test_a_viewer_may_ask_for_figures_anywhere():
 
 def test_a_guest_is_refused_whatever_they_ask():
     guest = Identity("U_ADMIN", is_guest=True)
-    assert POLICY.refusal(guest, "C_REVIEWS", "viewer", sensitive=False) == (GUEST_REFUSED, GUEST_HINT)
+    assert POLICY.refusal(guest, Place("C_REVIEWS"), "viewer", sensitive=False) == (GUEST_REFUSED, GUEST_HINT)
 
 
 def test_an_editor_command_needs_the_editor_role():
