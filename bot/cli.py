@@ -451,6 +451,7 @@ def main() -> None:
     """Entry point: known problems print one line to stderr and exit 1; nothing prints a stack trace."""
     from storage.catalog import CatalogError
     from storage.db import DatabaseError, NotEmptyError
+    from storage.filenames import UnsafePath
     from storage.importers.common import ImportRejected
     from storage.periods import PeriodError
 
@@ -464,7 +465,7 @@ def main() -> None:
     configure_logging(settings)
     try:
         app()  # click reports usage errors itself and exits
-    except (Failure, DatabaseError, CatalogError, PeriodError, NotEmptyError) as exc:
+    except (Failure, DatabaseError, CatalogError, PeriodError, NotEmptyError, UnsafePath) as exc:
         typer.echo(f"kpibot: {exc}", err=True)
         sys.exit(1)
     except ImportRejected as exc:

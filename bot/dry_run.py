@@ -2,6 +2,8 @@
 
 Every file is named by the digest and its period (weekly-2025-W41-complaint-reviews.png), so the weekly
 and the quarterly digest can be written to one folder without either overwriting the other's charts.
+Chart names come from data (a section's name), so each is made safe and every path is checked to be
+inside the folder before anything is written.
 """
 from __future__ import annotations
 
@@ -11,25 +13,43 @@ from pathlib import Path
 from bot.render_slack import render_message
 from bot.render_text import render_text
 from digests.content import Digest
+from storage.filenames import path_inside, safe_filename, safe_stem
 
 
 def digest_stem(digest: Digest) -> str:
     """The digest and its period, safe in a file name: weekly-2025-W41, quarterly-2025-26-Q2."""
-    return f"{digest.kind}-{digest.period.replace('/', '-').replace(' ', '-')}"
+    return safe_stem(f"{digest.kind}-{digest.period}", fallback="digest")
+
+
+def chart_names(stem: str, filenames: list[str]) -> list[str]:
+    """Each chart's file name: the digest's stem, then the chart's own name made safe; two charts whose
+    names come out the same (sections `a/b` and `a b`) get -2, -3 rather than one overwriting the other."""
+    names: list[str] = []
+    for filename in filenames:
+        name = f"{stem}-{safe_filename(filename, fallback='chart')}"
+        base, dot, extension = name.rpartition(".")
+        count = 1
+        while name in names:
+            count += 1
+            name = f"{base}-{count}{dot}{extension}"
+        names.append(name)
+    return names
 
 
 def write_digest(digest: Digest, folder: Path) -> list[Path]:
+    """Write the digest's files into `folder`; raises storage.filenames.UnsafePath, writing nothing, if any
+    of them would land outside it."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = digest_stem(digest)
-    charts = [(chart, folder / f"{stem}-{Path(chart.filename).name}") for chart in digest.charts]
+    names = [f"{stem}.json", f"{stem}.txt", *chart_names(stem, [chart.filename for chart in digest.charts])]
+    paths = [path_inside(folder, name) for name in names]   # all checked before the first is written
+    charts = list(zip(digest.charts, paths[2:]))
     message = render_message(digest.message)
     message.pop("response_type", None)
-    written = [folder / f"{stem}.json", folder / f"{stem}.txt"]
-    written[0].write_text(json.dumps({"held_reason": digest.held_reason, **message,
-                                      "charts": [{"file": path.name, "title": chart.title, "alt_text": chart.alt_text}
-                                                 for chart, path in charts]}, indent=2), encoding="utf-8")
-    written[1].write_text(render_text(digest.message) + "\n", encoding="utf-8")
+    paths[0].write_text(json.dumps({"held_reason": digest.held_reason, **message,
+                                    "charts": [{"file": path.name, "title": chart.title, "alt_text": chart.alt_text}
+                                               for chart, path in charts]}, indent=2), encoding="utf-8")
+    paths[1].write_text(render_text(digest.message) + "\n", encoding="utf-8")
     for chart, path in charts:
         path.write_bytes(chart.png)
-        written.append(path)
-    return written
+    return paths

@@ -66,3 +66,18 @@ def test_the_real_digests_of_panel_week_share_a_folder(demo_db, settings, tmp_pa
     for stem in ("weekly-2025-W41", "quarterly-2025-26-Q2"):
         assert f"{stem}-complaint-reviews.png" in pngs and f"{stem}-csp-balances.png" in pngs
     assert len(pngs) == len(weekly.charts) + len(quarterly.charts)
+
+
+def test_chart_names_from_data_are_made_safe_and_kept_apart(tmp_path):
+    """Sections `a/b` and `a b` give one safe name; the second chart gets -2 rather than overwriting the first."""
+    charts = [Chart(title=title, png=PNG + title.encode(), alt_text=title, filename=name) for title, name in
+              [("a/b", "a/b.png"), ("a b", "a-b.png"), ("..", "...png"), ("climbing", "../../../../tmp/x/pwned.png")]]
+    written = write_digest(Digest("quarterly", "2025/26 Q2", date(2025, 10, 6), Response(title="q", charts=charts)),
+                           tmp_path / "out")
+    assert [p.name for p in written] == [
+        "quarterly-2025-26-Q2.json", "quarterly-2025-26-Q2.txt", "quarterly-2025-26-Q2-a-b.png",
+        "quarterly-2025-26-Q2-a-b-2.png", "quarterly-2025-26-Q2-chart.png", "quarterly-2025-26-Q2-tmp-x-pwned.png",
+    ]
+    assert all(p.parent == tmp_path / "out" for p in written)
+    assert (tmp_path / "out" / "quarterly-2025-26-Q2-a-b-2.png").read_bytes() == PNG + b"a b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
