@@ -60,12 +60,19 @@ class AccessPolicy:
             setting = "KPIBOT_ADMIN_USER_IDS" if needs == "admin" else "KPIBOT_EDITOR_USER_IDS"
             return NEEDS_ROLE.format(role=needs), NEEDS_ROLE_HINT.format(setting=setting)
         if sensitive and not self.may_see_cases(identity, place):
-            channels = ", ".join(f"<#{c}>" for c in sorted(self.sensitive_channels)) or NO_CHANNELS
-            return SENSITIVE_HERE, SENSITIVE_HINT.format(channels=channels)
+            return SENSITIVE_HERE, SENSITIVE_HINT.format(channels=self.case_channels_text())
         return None
 
     def may_see_cases(self, identity: Identity, place: Place) -> bool:
         """Case details: in an allowed channel, or in the bot's own direct message with an editor or admin."""
-        if identity.user_id == CONSOLE or place.conversation_id in self.sensitive_channels:
+        if identity.user_id == CONSOLE or self.channel_sees_cases(place.conversation_id):
             return True
         return place.direct_with_bot and self.role_of(identity) in ("editor", "admin")
+
+    def channel_sees_cases(self, channel_id: str) -> bool:
+        """A channel as such (a digest's, whoever reads it) sees case details only if it is an allowed one."""
+        return channel_id in self.sensitive_channels
+
+    def case_channels_text(self) -> str:
+        """The allowed channels, as a message names them where it says where case details can be seen."""
+        return ", ".join(f"<#{c}>" for c in sorted(self.sensitive_channels)) or NO_CHANNELS

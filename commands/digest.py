@@ -23,8 +23,15 @@ BAD_CHANNEL = "{text!r} is not a channel I can use."
 BAD_CHANNEL_HINT = "Pick the channel from Slack's #-autocomplete (so I get its ID), or leave it out for this channel."
 CANNOT_POST = "I can't post in <#{channel}> ({reason})."
 CANNOT_POST_HINT = "Invite me there first with `/invite @kpibot`, then subscribe again."
-SUBSCRIBED = "<#{channel}> will get the {kind} digest {when}."
-UPDATED = "<#{channel}>'s {kind} digest now comes {when}."
+SUBSCRIBED = "<#{channel}> will get the {kind} digest {when}, {content}."
+UPDATED = "<#{channel}>'s {kind} digest now comes {when}, {content}."
+WITH_CASES = "with case references (an allowed channel)"
+COUNTS_ONLY = "counts only"
+COUNTS_ONLY_WHERE = ("It carries no case references: they go only to {channels}, and to editors and admins "
+                     "in a direct message with me.")
+# The quarterly digest counts reviews and lists no case: the same in every channel.
+NO_CASES = "counts only (it lists no cases)"
+CASES_SHOWN = "case references"
 UNSUBSCRIBED = "<#{channel}> will no longer get the {kind} digest."
 NOT_SUBSCRIBED = "<#{channel}> was not subscribed to the {kind} digest."
 NONE = "No channel is subscribed to a digest yet."
@@ -125,7 +132,22 @@ def change_subscription(context: CommandContext, request: CommandRequest, verb: 
                                         schedule.minute, schedule.timezone, request.user_id, now)
     _changed(context)
     text = SUBSCRIBED if created else UPDATED
-    return Response(title=text.format(channel=channel, kind=kind, when=schedule.describe()))
+    content, notes = _content(context, channel, kind)
+    return Response(title=text.format(channel=channel, kind=kind, when=schedule.describe(), content=content),
+                    notes=notes)
+
+
+def _content(context: CommandContext, channel: str, kind: str) -> tuple[str, list[str]]:
+    """Which digest the channel will get: with the case references (an allowed channel), or counts only and
+    where the list can be seen."""
+    from digests.content import LISTS_CASES
+
+    access = context.access
+    if not LISTS_CASES.get(kind, True):
+        return NO_CASES, []
+    if access.channel_sees_cases(channel):
+        return WITH_CASES, []
+    return COUNTS_ONLY, [COUNTS_ONLY_WHERE.format(channels=access.case_channels_text())]
 
 
 def _changed(context: CommandContext) -> None:
@@ -153,11 +175,18 @@ def list_answer(context: CommandContext, user_id: str) -> Response:
         last_text = f"{last.state} {_local(last.finished_at or last.scheduled_for, sub.timezone)} ({last.period})" \
             if last else "never"
         upcoming = next_due(schedule, now).scheduled_for
-        rows.append([f"<#{sub.channel_id}>", sub.kind, schedule.describe(), last_text,
-                     _local(upcoming, sub.timezone)])
+        rows.append([f"<#{sub.channel_id}>", sub.kind, schedule.describe(), _cases_column(context, sub),
+                     last_text, _local(upcoming, sub.timezone)])
     return Response(title="Digest subscriptions",
-                    table=Table(["Channel", "Digest", "Schedule", "Last run", "Next run"], rows),
+                    table=Table(["Channel", "Digest", "Schedule", "Cases", "Last run", "Next run"], rows),
                     notes=[f"Times are {context.timezone} local time."])
+
+
+def _cases_column(context: CommandContext, sub) -> str:
+    from digests.content import LISTS_CASES
+
+    shown = LISTS_CASES.get(sub.kind, True) and context.access.channel_sees_cases(sub.channel_id)
+    return CASES_SHOWN if shown else COUNTS_ONLY
 
 
 def preview_answer(context: CommandContext, kind: str, as_of) -> Response:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
 
 from commands.context import CommandContext
-from commands.response import Response, error, shorten
+from commands.response import Response, counts_only, error, shorten, shows_cases
 
 LOGGER = logging.getLogger(__name__)
 
@@ -17,6 +17,12 @@ INTERNAL_ERROR = "Sorry, that went wrong on my side and has been logged."
 INTERNAL_ERROR_HINT = "Try again in a minute; if it keeps happening, tell the performance team."
 # The channel of a request typed at the console or given to `kpibot ask`: no chat channel at all.
 CONSOLE_CHANNEL = "console"
+COUNTS_ONLY_HERE = ("Counts only here: the case list can be seen in {channels}, or in a direct message with me "
+                    "if you are an editor or admin.")
+NOT_POSTED = "Shown to you only: `public` posts an answer about cases only where the case list can be seen."
+NOT_RECORDED = "I couldn't record this request in the audit log, so I haven't answered it."
+NOT_RECORDED_HINT = ("Case details and Panel papers are given only once the request is recorded. "
+                     "Try again in a minute; if it keeps happening, tell the performance team.")
 
 
 @dataclass(frozen=True)
@@ -66,35 +72,57 @@ class CommandRegistry:
 
     def refusal_for(self, request: CommandRequest) -> tuple[str, str] | None:
         """The one place access is decided, for every command: (message, hint) when refused, else None."""
-        from commands.access import Identity, Place
-
+        identity, place = _asker(request)
         needs = self.role_checks.get(request.command, lambda text: "viewer")(request.text)
-        sensitive = self.sensitive_checks.get(request.command, lambda text: False)(request.text)
-        identity = Identity(request.user_id, request.is_guest, request.groups)
-        place = Place(request.channel_id, request.direct_with_bot)
-        return self.context.access.refusal(identity, place, needs, sensitive)
+        return self.context.access.refusal(identity, place, needs, self._is_sensitive(request))
+
+    def _is_sensitive(self, request: CommandRequest) -> bool:
+        """Registered as answered only where case details may be seen (a whole Panel paper), not cut to counts."""
+        return self.sensitive_checks.get(request.command, lambda text: False)(request.text)
+
+    def shown_here(self, request: CommandRequest, response: Response) -> Response:
+        """The answer as this asker, in this place, may see it: counts only, with where the list can be seen,
+        unless they may see case details here. The one place this is decided, for every command."""
+        access = self.context.access
+        if access.may_see_cases(*_asker(request)):
+            return response
+        shown = counts_only(response, COUNTS_ONLY_HERE.format(channels=access.case_channels_text()))
+        if response.public and shown is not response:
+            shown = replace(shown, notes=[*shown.notes, NOT_POSTED])
+        return shown
 
     def is_slow(self, command: str, text: str) -> bool:
         check = self.slow_checks.get(command)
         return bool(check and check(text))
 
     def dispatch(self, request: CommandRequest) -> Response:
-        """Run a command and audit it; anything unexpected becomes a short apology, never a stack trace."""
+        """Run a command and audit it; anything unexpected becomes a short apology, never a stack trace.
+
+        An answer with case details (or a Panel paper) is given only once its audit row is committed: when the
+        row cannot be written, the asker is told so instead, and sees nothing of the cases (fail closed). Other
+        answers are given whatever the audit log does; a failure to write it is logged."""
         import time
 
         started = time.perf_counter()
-        response = self._answer(request)
+        response = self.shown_here(request, self._answer(request))
         from storage.audit import record
 
         outcome = "unavailable" if response.title == DATA_UNAVAILABLE else ("refused" if response.is_error else "ok")
         if response.title == INTERNAL_ERROR:
             outcome = "failed"
-        record(self.context.db, self.context.clock(), request.user_id, request.channel_id, request.command,
-               request.text, outcome)
+        written = record(self.context.db, self.context.clock(), request.user_id, request.channel_id,
+                         request.command, request.text, outcome)
+        if not written and self._needs_audit(request, response):
+            LOGGER.warning("command %s: not answered, its audit row could not be written", request.command)
+            response, outcome = error(NOT_RECORDED, NOT_RECORDED_HINT), "unrecorded"
         for observe in self.observers:
             observe(request.command if request.command in self.handlers else "unknown", outcome,
                     time.perf_counter() - started)
         return response
+
+    def _needs_audit(self, request: CommandRequest, response: Response) -> bool:
+        """A sensitive answer: it lists cases, or it is one of the answers kept to allowed places."""
+        return shows_cases(response) or (self._is_sensitive(request) and not response.is_error)
 
     def _answer(self, request: CommandRequest) -> Response:
         handler = self.handlers.get(request.command)
@@ -136,6 +164,14 @@ class CommandRegistry:
         command, _, text = stripped.partition(" ")
         return self.dispatch(CommandRequest(command.lower(), text.strip(), user_id, channel_id, as_of, is_guest,
                                             groups, direct_with_bot, request_key))
+
+
+def _asker(request: CommandRequest):
+    """(who is asking, where): what access is decided on."""
+    from commands.access import Identity, Place
+
+    return Identity(request.user_id, request.is_guest, request.groups), Place(request.channel_id,
+                                                                              request.direct_with_bot)
 
 
 def _unreachable(exc) -> bool:

@@ -1,7 +1,7 @@
 """The platform-neutral answer a command or digest builds; renderers turn it into Block Kit or plain text."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from storage.echo import ECHO_LIMIT, shorten  # noqa: F401  (commands echo user text through here)
 
@@ -18,7 +18,11 @@ class Fact:
 class Table:
     columns: list[str]
     rows: list[list[str]]
+    # Shown under the rows, and only with them (e.g. "and 6 more overdue, not shown").
     caption: str | None = None
+    # The rows name cases (complaint review references with their dates): case details, which only the allowed
+    # channels and the bot's own direct message with an editor or admin may see. `counts_only` takes them out.
+    lists_cases: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,50 @@ class Response:
 def error(message: str, *hints: str) -> Response:
     """A short answer to input that was not understood, saying what would work."""
     return Response(title=message, notes=list(hints), is_error=True)
+
+
+def shows_cases(response: Response) -> bool:
+    """Whether the answer, or any part of it, lists cases."""
+    if response.table is not None and response.table.lists_cases:
+        return True
+    return any(shows_cases(part) for part in response.parts)
+
+
+def counts_only(response: Response, where: str) -> Response:
+    """The same answer without its case lists, for a place that may not see them: every table that lists cases
+    is taken out (the counts stay, in the facts beside it), a part left with nothing else goes, and the note
+    `where` (where the list can be seen) is added beside what was taken out. Never posted to the channel: a
+    request for cases is made public only where the cases may be seen. An answer that lists no cases comes
+    back as it was."""
+    if not shows_cases(response):
+        return response
+    stripped, _ = _without_cases(response, where)
+    if stripped is None:  # nothing but a list: its title, and where the list is
+        stripped = replace(response, table=None, parts=[], notes=[where])
+    return replace(stripped, public=False)
+
+
+def _without_cases(response: Response, where: str) -> tuple[Response | None, bool]:
+    """(the response without case lists, or None when nothing of it is left; whether a list was taken out)."""
+    parts, taken, owed = [], False, False
+    for part in response.parts:
+        kept, changed = _without_cases(part, where)
+        if kept is not None:
+            parts.append(kept)
+        taken = taken or changed
+        owed = owed or (changed and kept is None)   # the part went whole: its note is said here instead
+    own = response.table is not None and response.table.lists_cases
+    if not (own or taken):
+        return response, False
+    stripped = replace(response, table=None if own else response.table, parts=parts)
+    if own or owed:
+        if _is_empty(stripped):
+            return None, True
+        stripped = replace(stripped, notes=[*stripped.notes, where])
+    return stripped, True
+
+
+def _is_empty(response: Response) -> bool:
+    """Nothing but a title: a part whose only content was a case list."""
+    return not (response.facts or response.table or response.notes or response.parts or response.charts
+                or response.files or response.suggestions)

@@ -69,8 +69,9 @@ _STRAY_AS_OF = re.compile(r"\bas\s+of\b", re.I)
 
 
 def register(registry: CommandRegistry) -> None:
-    # Lists of cases (by reference) are sensitive; monthly counts are not.
-    registry.add("/reviews", reviews_command, HELP, sensitive=lambda text: "overdue" in text.lower())
+    # Lists of cases (by reference) are sensitive; counts are not. The case tables are marked as listing cases,
+    # and the registry answers with counts only wherever the asker may not see them.
+    registry.add("/reviews", reviews_command, HELP)
 
 
 def day_text(day: date) -> str:
@@ -192,11 +193,11 @@ def overdue_answer(session: Session, context: CommandContext, explicit: date | N
     ]
     table = None
     if overdue:
+        more = len(overdue) - MAX_ROWS
         table = Table(["Reference", "Received", "Due", "Days overdue"],
                       [[case.reference, day_text(case.received), day_text(case.due), str(case.days_overdue)]
-                       for case in overdue[:MAX_ROWS]])
-    if len(overdue) > MAX_ROWS:
-        notes.append(MORE_OVERDUE.format(count=len(overdue) - MAX_ROWS))
+                       for case in overdue[:MAX_ROWS]],
+                      caption=MORE_OVERDUE.format(count=more) if more > 0 else None, lists_cases=True)
     if not deadlines.open_count:
         notes.append(NONE_OPEN.format(day=day))
     notes.append(DEADLINE_NOTE.format(due_days=due_days))
@@ -211,8 +212,9 @@ def _due_soon_part(due_soon: list[DueSoonReview]) -> Response:
         title=DUE_SOON_TITLE.format(days=SOON_DAYS),
         table=Table(["Reference", "Received", "Due", "Days left"],
                     [[case.reference, day_text(case.received), day_text(case.due), str(case.days_left)]
-                     for case in due_soon[:MAX_ROWS]]),
-        notes=[MORE_DUE_SOON.format(count=more, days=SOON_DAYS)] if more > 0 else [],
+                     for case in due_soon[:MAX_ROWS]],
+                    caption=MORE_DUE_SOON.format(count=more, days=SOON_DAYS) if more > 0 else None,
+                    lists_cases=True),
     )
 
 

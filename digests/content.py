@@ -1,14 +1,16 @@
 """What the weekly and quarterly digests say: built from the same storage queries and answers as the commands."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from commands.access import AccessPolicy
 from commands.context import CommandContext
 from commands.csp import balances_answer
 from commands.kpi import section_answer
-from commands.response import Chart, Fact, Response, Table
+from commands.response import Chart, Fact, Response, Table, counts_only
 from commands.reviews import overdue_answer, quarter_answer
 from digests.figure_words import current_figure, current_period, rag_change, staleness_lines
 from storage.figures import format_day, format_figure, format_value, rag_word
@@ -42,21 +44,39 @@ REVIEWS_CHART = "Complaint reviews by month"
 CSP_CHART = "CSP allocation and spend by area"
 CHART_SOURCE = "OPCC performance data (kpibot)"
 MAX_CHARTS = 4
+COUNTS_ONLY_CHANNEL = ("Counts only in this channel: the case list is posted only to {channels}; editors and "
+                       "admins can also see it with /reviews overdue in a direct message with me.")
+# Which digest lists cases where they may be seen: the weekly one (its overdue reviews); the quarterly one counts.
+LISTS_CASES = {"weekly": True, "quarterly": False}
 
 
 @dataclass(frozen=True)
 class Digest:
-    """A digest ready to send: the message, its charts, and why it must be held back, if it must."""
+    """A digest ready to send: the message, its charts, and why it must be held back, if it must.
+
+    `access` is the policy it was built under: which channels may see the case list it carries. Built without
+    one, no channel may (every channel gets counts only)."""
 
     kind: str
     period: str
     as_of: date
     message: Response
     held_reason: str | None = None
+    access: AccessPolicy = field(default_factory=AccessPolicy)
 
     @property
     def charts(self) -> list[Chart]:
         return self.message.charts
+
+    def for_channel(self, channel_id: str) -> "Digest":
+        """The digest as `channel_id` may see it: whole in an allowed channel, counts only anywhere else."""
+        return self if self.access.channel_sees_cases(channel_id) else self.without_case_list
+
+    @cached_property
+    def without_case_list(self) -> "Digest":
+        """Made once, so that every channel getting counts only gets the same digest (rendered once)."""
+        note = COUNTS_ONLY_CHANNEL.format(channels=self.access.case_channels_text())
+        return replace(self, message=counts_only(self.message, note))
 
 
 def _comparisons(session, catalog, context: CommandContext, as_of: date | Month, kinds: tuple[str, ...],
@@ -156,7 +176,7 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
         comparisons = _comparisons(session, catalog, context, as_of, ("office", "reviews", "plan"))
         if not any(c.period for c in comparisons if c.metric.kind == "office"):
             return Digest("weekly", period, as_of, Response(title=WEEKLY_TITLE.format(day=day)),
-                          HELD_NO_FIGURES.format(period=period, day=day))
+                          HELD_NO_FIGURES.format(period=period, day=day), context.access)
         loaded = figures_loaded_between(session, *_office_week(context, as_of))
         changed = _what_changed(session, catalog, context, as_of, loaded)
         watch = _watch_list(comparisons)
@@ -174,7 +194,7 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
         parts=[changed, watch, replace(overdue, title=f"Complaint reviews: {overdue.title}"), lagging],
         charts=[c for c in charts if c][:MAX_CHARTS],
     )
-    return Digest("weekly", period, as_of, message)
+    return Digest("weekly", period, as_of, message, access=context.access)
 
 
 def _office_week(context: CommandContext, as_of: date) -> tuple[datetime, datetime]:
@@ -230,7 +250,7 @@ def build_quarterly(context: CommandContext, quarter: Quarter, as_of: date) -> D
         if not any(c.period == end for c in office):
             title = QUARTERLY_TITLE.format(quarter=quarter.label, span=quarter.span)
             return Digest("quarterly", quarter.label, as_of, Response(title=title),
-                          HELD_NO_FIGURES.format(period=quarter.label, day=format_day(end.last_day)))
+                          HELD_NO_FIGURES.format(period=quarter.label, day=format_day(end.last_day)), context.access)
         plan = _comparisons(session, catalog, context, end, ("plan",))
         sections = [s.name for s in catalog.sections if s.kind == "office"]
         office_parts = [section_answer(name, [c for c in office if c.metric.section == name], as_of=as_of)
@@ -250,7 +270,7 @@ def build_quarterly(context: CommandContext, quarter: Quarter, as_of: date) -> D
         parts=[*office_parts, _plan_counts(plan), reviews, csp_part],
         charts=[c for c in charts if c][:MAX_CHARTS + 1],
     )
-    return Digest("quarterly", quarter.label, as_of, message)
+    return Digest("quarterly", quarter.label, as_of, message, access=context.access)
 
 
 def _plan_counts(plan: list[PanelComparison]) -> Response:

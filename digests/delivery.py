@@ -46,8 +46,10 @@ class DigestTransport(Protocol):
     def post_digest(self, channel_id: str, digest: Digest, key: str) -> str:
         """Post the message (carrying `key` in its metadata) and its charts; return the message's id (ts)."""
 
-    def find_posted(self, channel_id: str, key: str, since: datetime) -> str | None:
-        """The id of a message already in the channel carrying `key`, if there is one."""
+    def find_posted(self, channel_id: str, key: str, within: timedelta) -> str | None:
+        """The id of a message already in the channel carrying `key` and posted no more than `within` ago, if
+        there is one. `within` is a length of time, not a time of day: the platform stamps messages with its
+        own clock, which need not agree with ours, so the look-up never compares our times with its."""
 
     def tell_user(self, user_id: str, text: str) -> None:
         """A direct message to one person."""
@@ -97,8 +99,8 @@ def deliver(db: Database, transport: DigestTransport, target: Target, occurrence
     if not claim.fresh:
         # An earlier attempt may have posted and died before recording it: look before posting again.
         try:
-            found = transport.find_posted(channel, claim.key, min(claim.first_claimed_at,
-                                                                   occurrence.scheduled_for) - timedelta(hours=1))
+            found = transport.find_posted(channel, claim.key, now() - min(claim.first_claimed_at,
+                                                                          occurrence.scheduled_for) + timedelta(hours=1))
         except DeliveryError as exc:
             return _failed(db, transport, target, occurrence, claim, exc, now)
         if found:
@@ -113,7 +115,8 @@ def deliver(db: Database, transport: DigestTransport, target: Target, occurrence
                                                               reason=digest.held_reason))
         return Outcome(channel, kind, period, "held", error=digest.held_reason)
     try:
-        ts = transport.post_digest(channel, digest, claim.key)
+        # Case references go only to the allowed channels; every other channel gets the counts.
+        ts = transport.post_digest(channel, digest.for_channel(channel), claim.key)
     except DeliveryError as exc:
         return _failed(db, transport, target, occurrence, claim, exc, now)
     ledger.finish(db, claim, ledger.POSTED, now(), message_ts=ts)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from storage.db import Database
 from storage.models import AuditRow
@@ -15,6 +16,9 @@ from storage.text_rules import without_control_characters
 
 LOGGER = logging.getLogger(__name__)
 MAX_DETAIL = 500
+# How long an entry waits for another writer's lock (an import, another process) before it is given up. A
+# sensitive answer waits on its entry, inside Slack's 3 seconds: the database's own 30 s is far too long.
+AUDIT_WAIT_SECONDS = 1.0
 COMMAND_LINE = "cli"   # the place of a change made from the command line (chat changes name their channel)
 # Slack tokens and anything that looks like a credential are masked before they are stored.
 _SECRET_RE = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:(?:secret|password|token)=\S+)")
@@ -35,13 +39,40 @@ class AuditEntry:
     outcome: str
 
 
-def record(db: Database, at: datetime, actor: str, place: str, action: str, detail: str, outcome: str) -> None:
-    """Write one entry. A failure to audit is logged, never allowed to break the answer itself."""
+def record(db: Database, at: datetime, actor: str, place: str, action: str, detail: str, outcome: str) -> bool:
+    """Write one entry; True once it is committed. A failure is logged and answered False, never raised: the
+    caller decides whether its answer may go without the entry (a sensitive one may not)."""
+    row = _row(at, actor, place, action, detail, outcome)
+    values = {column.key: getattr(row, column.key) for column in AuditRow.__table__.columns if column.key != "id"}
     try:
-        with db.session() as session:
-            session.add(_row(at, actor, place, action, detail, outcome))
-    except Exception as exc:  # the database may be the thing that is down
+        with db.engine.begin() as connection, _short_lock_wait(connection, AUDIT_WAIT_SECONDS):
+            connection.execute(insert(AuditRow).values(**values))
+        return True
+    except Exception as exc:  # the database may be the thing that is down, or locked by another writer
         LOGGER.warning("could not write the audit log (%s): %s %s", type(exc).__name__, action, outcome)
+        return False
+
+
+@contextmanager
+def _short_lock_wait(connection, seconds: float):
+    """Wait at most `seconds` for another writer's lock, in this transaction only: SQLite's busy timeout is
+    the connection's, so it is put back afterwards; PostgreSQL's lock_timeout is set for the transaction."""
+    milliseconds = max(1, int(seconds * 1000))
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {milliseconds}")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds * 2}")
+        yield
+        return
+    if dialect != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {milliseconds}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 def record_change(session, at: datetime, actor: str, place: str, action: str, detail: str) -> None:

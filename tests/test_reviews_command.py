@@ -239,7 +239,9 @@ def test_long_lists_stop_at_25_rows(db, settings, write_file):
     assert response.title == "31 complaint reviews overdue on 27 Oct 2025"
     assert len(response.table.rows) == 25
     assert response.table.rows[0][0] == "OLD-001"
-    assert "and 6 more overdue, not shown" in response.notes
+    # Said under the list, and only with it: an answer with counts only has no list to be longer than.
+    assert response.table.caption == "and 6 more overdue, not shown"
+    assert "and 6 more overdue, not shown" not in response.notes
     assert [row[0] for row in response.parts[0].table.rows] == [
         "NEW-029", "NEW-030", "SOON-001", "SOON-002", "SOON-003", "SOON-004", "SOON-005", "SOON-006"]
 
@@ -252,7 +254,8 @@ def test_a_long_due_soon_list_stops_at_25_rows(db, settings, write_file):
     assert response.title == "No complaint reviews overdue on 27 Oct 2025"
     [due_soon] = response.parts
     assert len(due_soon.table.rows) == 25
-    assert due_soon.notes == ["and 2 more due in the next 7 days, not shown"]
+    assert due_soon.table.caption == "and 2 more due in the next 7 days, not shown"
+    assert due_soon.notes == []
 
 
 # --- the default as-of date -----------------------------------------------------------------------------
