@@ -5,8 +5,10 @@ into Word and PDF with the same content.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Union
+
+from storage.text_rules import without_control_characters
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,36 @@ class Document:
     blocks: list[Block]
     # Printed small on the cover: produced when, data as of when, and the figures' fingerprint.
     cover_lines: list[str] = field(default_factory=list)
+
+
+def printable(document: Document) -> Document:
+    """The document with every control character dropped from its text, as both writers take it.
+
+    Text is checked when it is stored, but a note or an area name written by an older version, or straight
+    into the database, may still hold a bell, a NUL, a form feed or a lone surrogate. Word's XML cannot hold
+    them and a PDF cannot encode a lone surrogate: dropped here, a quarter's paper is always written.
+    """
+    clean = without_control_characters
+    return replace(
+        document,
+        title=clean(document.title),
+        subtitle=clean(document.subtitle),
+        classification=clean(document.classification),
+        cover_lines=[clean(line) for line in document.cover_lines],
+        blocks=[_printable_block(block) for block in document.blocks],
+    )
+
+
+def _printable_block(block: Block) -> Block:
+    clean = without_control_characters
+    if isinstance(block, Heading):
+        return replace(block, text=clean(block.text))
+    if isinstance(block, Paragraph):
+        return replace(block, text=clean(block.text), label=clean(block.label) if block.label else block.label)
+    if isinstance(block, TableBlock):
+        return replace(block, columns=[clean(c) for c in block.columns],
+                       rows=[[clean(cell) for cell in row] for row in block.rows],
+                       caption=clean(block.caption) if block.caption else block.caption)
+    if isinstance(block, Figure):
+        return replace(block, alt_text=clean(block.alt_text), caption=clean(block.caption))
+    return block

@@ -24,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from digests.charts.style import BADGE_INK, MUTED, RAG_COLOURS
-from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
+from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock, printable
 from storage.figures import rag_word
 
 PAGE_WIDTH_CM = 21.0
@@ -49,7 +49,10 @@ RAG_WORDS = {rag: rag_word(rag) for rag in ("green", "amber", "red")}
 
 
 def write_docx(document: Document) -> bytes:
-    """The document as .docx bytes: A4 portrait, 2 cm margins, classification in every header and footer."""
+    """The document as .docx bytes: A4 portrait, 2 cm margins, classification in every header and footer.
+
+    Control characters in the text (Word's XML cannot hold them) are dropped, not a reason to fail."""
+    document = printable(document)
     word = new_word_document()
     _set_up_page(word, document.classification)
     _set_properties(word, document)

@@ -18,7 +18,7 @@ from fpdf.enums import Align, MethodReturnValue, TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from digests.charts.style import BADGE_INK, INK, MUTED, RAG_COLOURS
-from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
+from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock, printable
 from digests.docx_writer import RAG_WORDS, fit_column_widths  # the same words and column rule in both formats
 
 FONT = "DejaVu"
@@ -87,7 +87,10 @@ class _PanelPdf(FPDF):
 
 
 def write_pdf(document: Document) -> bytes:
-    """The document as PDF bytes: A4 portrait, 2 cm margins, classification on every page."""
+    """The document as PDF bytes: A4 portrait, 2 cm margins, classification on every page.
+
+    Control characters in the text are dropped, as the Word writer drops them, so both files read the same."""
+    document = printable(document)
     pdf = _PanelPdf(document.classification)
     pdf.set_title(document.title)
     pdf.set_subject(document.subtitle)

@@ -1,4 +1,9 @@
-"""Analysts' commentary: the observation and planned action written for a metric and quarter, with author and time."""
+"""Analysts' commentary: the observation and planned action written for a metric and quarter, with author and time.
+
+Commentary is refused here as well as at the command door: whatever path a note takes into the database
+(a chat command today, a CLI or an import tomorrow), a control character never reaches the table, so a
+quarter's Word and PDF snapshot can always be written.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,8 +14,13 @@ from sqlalchemy.orm import Session
 
 from storage.models import CommentaryRow, MetricRow
 from storage.repository import aware_utc
+from storage.text_rules import REMOVE_IT, control_character_problem
 
 KINDS = ("observation", "action")
+
+
+class CommentRefused(ValueError):
+    """A note that cannot be stored as given; the message says what is wrong and what to do."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,10 @@ def add_comment(session: Session, slug: str, quarter: str, kind: str, text: str,
                 now: datetime) -> Comment:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    for value, what in ((text, "The note"), (author, "The author's name")):
+        problem = control_character_problem(value, what)
+        if problem is not None:
+            raise CommentRefused(f"{problem} {REMOVE_IT}")
     metric_id = session.scalar(select(MetricRow.id).where(MetricRow.slug == slug))
     if metric_id is None:
         raise ValueError(f"unknown metric {slug!r}")
