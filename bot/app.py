@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from concurrent.futures import Future, TimeoutError as FutureTimeout
 
 import commands
 from bot.settings import Settings
@@ -56,13 +59,54 @@ def build_registry(settings: Settings, db: Database, clock=None) -> CommandRegis
     return registry
 
 
-def database_health(db: Database) -> dict:
-    """For /healthz: can the database answer a trivial query?"""
-    from sqlalchemy import text
+# /healthz answers inside 1 s whatever the database does; a probe not back by then counts as unhealthy.
+HEALTH_BUDGET_SECONDS = 0.8
+_PROBES: "weakref.WeakKeyDictionary[Database, _Probe]" = weakref.WeakKeyDictionary()
+_PROBES_LOCK = threading.Lock()
 
-    try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"ok": True, "database": "reachable"}
-    except Exception as exc:  # any driver error means "not healthy"
-        return {"ok": False, "database": f"unreachable: {type(exc).__name__}"}
+
+class _Probe:
+    """One database's health probe: at most one query in flight, however often /healthz is asked.
+
+    A hung database holds the query (until the connect, pool or statement timeout ends it); while it is
+    held, later checks wait on that same query instead of each starting one more.
+    """
+
+    def __init__(self, db: Database):
+        self.db = weakref.ref(db)  # the probe lives as long as its database, not longer
+        self._lock = threading.Lock()
+        self._running: Future | None = None
+
+    def check(self, budget: float) -> dict:
+        with self._lock:
+            if self._running is None or self._running.done():
+                self._running = Future()
+                threading.Thread(target=self._query, args=(self._running,), name="kpibot-health",
+                                 daemon=True).start()
+            running = self._running
+        try:
+            return running.result(timeout=budget)
+        except FutureTimeout:
+            return {"ok": False, "database": f"not answering within {budget:g} s"}
+
+    def _query(self, result: Future) -> None:
+        from sqlalchemy import text
+
+        db = self.db()
+        try:
+            if db is None:
+                raise RuntimeError("the database was closed")
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            result.set_result({"ok": True, "database": "reachable"})
+        except Exception as exc:  # any driver error means "not healthy"
+            result.set_result({"ok": False, "database": f"unreachable: {type(exc).__name__}"})
+
+
+def database_health(db: Database, budget: float = HEALTH_BUDGET_SECONDS) -> dict:
+    """For /healthz: can the database answer a trivial query, told within `budget` seconds?"""
+    with _PROBES_LOCK:
+        probe = _PROBES.get(db)
+        if probe is None:
+            probe = _PROBES[db] = _Probe(db)
+    return probe.check(budget)

@@ -5,16 +5,16 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
 from typing import Callable
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.http_server import RECEIVED_AT
 from bot.render_slack import SUGGESTION_ACTION, render_message
@@ -27,20 +27,23 @@ from commands.response import Response
 LOGGER = logging.getLogger(__name__)
 
 ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for the ack; leave room for the network
-SETTLE_MARGIN_SECONDS = 5.0
-# Bolt runs each command's ack listener and its lazy listener on one pool, and answers 404 when the ack has
-# not come 3 s after the request arrived, however long it sat queued. Both listeners of a command wait on
-# its answer, so the pool must hold two threads per command in flight: Bolt's default of 5 served two and a
-# half, and a burst of slower answers queued the rest past 3 s. Threads start only as the load needs them.
+# Bolt runs each command's ack listener on this pool and answers 404 when the ack has not come 3 s after the
+# request arrived, however long it sat queued. An ack listener holds its thread for the ack budget at most (it
+# never waits on the database longer than that), so 24 threads ack a burst of 24 commands at once and the
+# rest as soon as threads free, still inside 3 s. Threads start only as the load needs them.
 LISTENER_THREADS = 24
 # Quick answers are CPU work under one interpreter lock: on 2 cores, 4 at a time keeps the queue first-come
 # first-served and the slowest answers fastest (20 clients' p99 on loopback: 8 workers 199 ms, 4 workers 155 ms).
 COMMAND_WORKERS = 4
+# Posting answers that missed the ack (response_url, file uploads) waits on Slack, not on the CPU.
+DELIVERY_WORKERS = 8
 WORKING = "Working on it: the answer will appear here in a moment."
 STILL_WORKING = "Still working on it: the answer will follow in this channel."
 CANNOT_POST = ("I couldn't post the file in this channel ({error}). Invite me with `/invite @kpibot`, "
                "or ask me in a direct message.")
 DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try again."
+ALREADY_DONE = "Already done: Slack delivered this same request again, and it was carried out the first time."
+ALREADY_DONE_HINT = "Nothing was changed this time. To do it again, run the command again."
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -56,7 +59,7 @@ def web_client(settings: Settings) -> WebClient:
     ])
 
 
-def _request(body: dict, identities=None) -> CommandRequest:
+def _request(body: dict, identities=None, request_key: str = "") -> CommandRequest:
     user_id = str(body.get("user_id", ""))
     channel_id = str(body.get("channel_id", ""))
     return CommandRequest(
@@ -67,48 +70,46 @@ def _request(body: dict, identities=None) -> CommandRequest:
         is_guest=identities.is_guest(user_id) if identities else False,
         groups=identities.groups_of(user_id) if identities else frozenset(),
         direct_with_bot=identities.is_direct_with_bot(channel_id, user_id) if identities else False,
+        request_key=request_key,
     )
 
 
-@dataclass
-class _Answer:
-    """One command being answered: its work, and whether its answer went in the ack or is owed afterwards."""
+def request_key(request: BoltRequest | None) -> str:
+    """This request's identity as Slack signed it (timestamp and signature), or "" where nothing signed it
+    (Socket Mode): a replay carries the same two headers, a new request never does."""
+    if request is None:
+        return ""
+    signature = _header(request, "x-slack-signature")
+    timestamp = _header(request, "x-slack-request-timestamp")
+    return f"{timestamp}:{signature}" if signature and timestamp.isdigit() else ""
 
-    future: Future | None = None
-    settled: threading.Event = field(default_factory=threading.Event)
-    deferred: bool = False
+
+def _header(request: BoltRequest, name: str) -> str:
+    values = request.headers.get(name) or [""]
+    return str(values[0] if isinstance(values, (list, tuple)) else values)
 
 
 class SlackCommands:
     """Listeners for every registered command: answer in the ack when quick, deliver afterwards when slow.
 
-    Bolt starts a command's lazy listener at the same time as its ack listener, so the two meet
-    in one `_Answer` per request, made by whichever starts first: the ack listener records whether
-    it answered, and the lazy listener, waiting on that answer alone, delivers only what the ack
-    could not.
+    No listener thread waits on the database: each command runs on the command workers, the ack listener
+    waits for it no longer than the ack budget, and an answer that misses the ack (or a slow command's
+    answer) is posted from a completion callback on the delivery workers. However slow the database, every
+    command is acknowledged inside Slack's 3 s.
     """
 
     def __init__(self, registry: CommandRegistry, ack_budget: float = ACK_BUDGET_SECONDS, identities=None):
         self.registry = registry
         self.identities = identities
         self.ack_budget = ack_budget
-        self._executor = ThreadPoolExecutor(max_workers=COMMAND_WORKERS, thread_name_prefix="kpibot-command")
-        self._answers: dict[str, _Answer] = {}
-        self._lock = threading.Lock()
+        self._commands = ThreadPoolExecutor(max_workers=COMMAND_WORKERS, thread_name_prefix="kpibot-command")
+        self._deliveries = ThreadPoolExecutor(max_workers=DELIVERY_WORKERS, thread_name_prefix="kpibot-delivery")
 
     def register(self, app: App) -> None:
         for command in sorted(self.registry.handlers):
-            app.command(command)(ack=self.acknowledge, lazy=[self.deliver])
+            app.command(command)(self.acknowledge)
         for index in range(5):
             app.action(SUGGESTION_ACTION.format(index=index))(self.suggestion_clicked)
-
-    def _answer(self, key: str) -> _Answer:
-        """The request's meeting point, made by whichever of its two listeners asks first."""
-        with self._lock:
-            return self._answers.setdefault(key, _Answer())
-
-    def _dispatch(self, body: dict):
-        return self.registry.dispatch(_request(body, self.identities))
 
     def _is_slow(self, body: dict) -> bool:
         """Slow work is acknowledged with a holding message and answered later; a request that will be
@@ -118,37 +119,65 @@ class SlackCommands:
             return False
         return self.registry.refusal_for(_request(body, self.identities)) is None
 
-    def acknowledge(self, ack: Callable, body: dict, context: BoltContext) -> None:
-        if self._is_slow(body):
-            ack(response_type="ephemeral", text=WORKING)
-            return
+    def acknowledge(self, ack: Callable, body: dict, context: BoltContext, respond: Callable, client: WebClient,
+                    request: BoltRequest) -> None:
         # The budget runs from the request's arrival: a request that waited for a free thread has less of it.
         received = context.get(RECEIVED_AT) or time.monotonic()
-        answer = self._answer(_key(body))
-        answer.future = self._executor.submit(self._dispatch, body)
-        try:
-            response = answer.future.result(timeout=max(0.0, self.ack_budget - (time.monotonic() - received)))
-        except FutureTimeout:
-            answer.deferred = True
-            answer.settled.set()
-            ack(response_type="ephemeral", text=STILL_WORKING)
+        key = request_key(request)
+        if self._is_slow(body):
+            ack(response_type="ephemeral", text=WORKING)
+            self._deliver_when_done(self._commands.submit(self._run, body, key), body, respond, client)
             return
-        answer.settled.set()
+        answer = self._commands.submit(self._run, body, key)
+        try:
+            response = answer.result(timeout=max(0.0, self.ack_budget - (time.monotonic() - received)))
+        except FutureTimeout:
+            ack(response_type="ephemeral", text=STILL_WORKING)
+            self._deliver_when_done(answer, body, respond, client)
+            return
         ack(**render_message(response))
 
-    def deliver(self, body: dict, respond: Callable, client: WebClient) -> None:
-        """Runs alongside the ack (a lazy listener): slow answers and answers that missed the ack budget."""
-        request = _request(body)
-        if self._is_slow(body):
-            self._send(self._dispatch(body), request, respond, client)
-            return
-        key = _key(body)
-        answer = self._answer(key)
-        settled = answer.settled.wait(self.ack_budget + SETTLE_MARGIN_SECONDS)
-        with self._lock:
-            self._answers.pop(key, None)
-        if settled and answer.deferred:
-            self._send(answer.future.result(), request, respond, client)
+    def _run(self, body: dict, key: str) -> Response:
+        """One command on a command worker (who asks, and where, is looked up here too, off the listener
+        threads): a repeated state-changing request is answered, not run again."""
+        from commands.registry import DATA_UNAVAILABLE, DATA_UNAVAILABLE_HINT
+        from commands.response import error
+
+        request = _request(body, self.identities, key)
+        try:
+            if self._is_replay(request):
+                return error(ALREADY_DONE, ALREADY_DONE_HINT)
+        except SQLAlchemyError as exc:  # the database that records requests is not answering: change nothing
+            LOGGER.warning("could not check %s for a replay: %s", request.command, type(exc).__name__)
+            return error(DATA_UNAVAILABLE, DATA_UNAVAILABLE_HINT)
+        return self.registry.dispatch(request)
+
+    def _is_replay(self, request: CommandRequest) -> bool:
+        """Whether this state-changing request was seen before (on any replica): read-only commands, and
+        requests that will be refused anyway, pass without a look at the database."""
+        if not request.request_key:
+            return False
+        needs = self.registry.role_checks.get(request.command, lambda text: "viewer")(request.text)
+        if needs == "viewer" or self.registry.refusal_for(request) is not None:
+            return False
+        from storage.replays import first_time
+
+        timestamp = int(request.request_key.partition(":")[0])
+        if first_time(self.registry.context.db, request.request_key, timestamp):
+            return False
+        LOGGER.warning("refused a replayed %s from %s in %s", request.command, request.user_id, request.channel_id)
+        from storage.audit import record
+
+        record(self.registry.context.db, self.registry.context.clock(), request.user_id, request.channel_id,
+               request.command, request.text, "replayed")
+        return True
+
+    def _deliver_when_done(self, answer: Future, body: dict, respond: Callable, client: WebClient) -> None:
+        """Post the answer once the command has it, from a delivery worker: nobody waits for it meanwhile."""
+        def delivered(done: Future) -> None:
+            self._deliveries.submit(self._send, done.result(), _request(body), respond, client)
+
+        answer.add_done_callback(delivered)
 
     def _send(self, response: Response, request: CommandRequest, respond: Callable, client: WebClient) -> None:
         try:
@@ -172,25 +201,22 @@ class SlackCommands:
                 respond(response_type="ephemeral", replace_original=False,
                         text=DELIVERY_FAILED.format(error=type(exc).__name__))
 
-    def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable) -> None:
+    def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable, request: BoltRequest) -> None:
+        """A click on a suggested command: acknowledged at once, answered in place of the message it was on."""
         ack()
         action = (body.get("actions") or [{}])[0]
-        text = str(action.get("value", ""))
+        line = str(action.get("value", "")).strip()
         user_id = (body.get("user") or {}).get("id", "")
         channel_id = (body.get("channel") or {}).get("id", "")
-        identities = self.identities
-        response = self.registry.run_line(
-            text, user_id=user_id, channel_id=channel_id,
-            is_guest=identities.is_guest(user_id) if identities else False,
-            groups=identities.groups_of(user_id) if identities else frozenset(),
-            direct_with_bot=identities.is_direct_with_bot(channel_id, user_id) if identities else False)
-        respond(**render_message(response), replace_original=True)
+        name, _, text = line.partition(" ")
+        typed = {"command": name, "text": text.strip(), "user_id": user_id, "channel_id": channel_id}
+        answer = (self._commands.submit(self._run, typed, request_key(request)) if line.startswith("/")
+                  else self._commands.submit(self.registry.run_line, line, user_id=user_id, channel_id=channel_id))
 
+        def answered(done: Future) -> None:
+            self._deliveries.submit(lambda: respond(**render_message(done.result()), replace_original=True))
 
-def _key(body: dict) -> str:
-    """One invocation's identity, shared by its ack and lazy listeners: Slack gives each a trigger_id and a
-    response_url of its own; both together, so that neither alone repeating can pair two invocations."""
-    return f"{body.get('trigger_id', '')}|{body.get('response_url', '')}"
+        answer.add_done_callback(answered)
 
 
 def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: bool = False) -> App:

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 LOGGER = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
-CONNECT_TIMEOUT_SECONDS = 2
+# Every wait on the database is bounded, so that a slow or hung database gives "data unavailable" in seconds
+# rather than holding a command (and the worker answering it) for ever. A command's own work takes well under a
+# second on either backend; these bounds are for a database that is not answering at all.
+CONNECT_TIMEOUT_SECONDS = 2  # psycopg's floor; the whole connection attempt, handshake included
+POOL_TIMEOUT_SECONDS = 5  # for a free connection from this process's pool
+STATEMENT_TIMEOUT_MS = 20_000  # PostgreSQL ends any one statement running longer (imports insert in batches)
+LOCK_TIMEOUT_MS = 5_000  # and any wait for a row or table lock held by another session
+SQLITE_BUSY_SECONDS = 5  # SQLite waits this long for another process's write lock before "database is locked"
 
 
 class DatabaseError(RuntimeError):
@@ -27,7 +34,7 @@ class NotEmptyError(RuntimeError):
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -40,9 +47,10 @@ def make_engine(url: str) -> Engine:
     # A short connect timeout: a command must be able to say "database unavailable" inside Slack's 3 s.
     # Custom plans always: psycopg prepares a statement after five runs, and PostgreSQL's generic plan for
     # it, made while a table was small, kept scanning it whole once an import had grown it to 100,000 rows.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS,
-                                       "options": "-c plan_cache_mode=force_custom_plan"})
+    options = (f"-c plan_cache_mode=force_custom_plan -c statement_timeout={STATEMENT_TIMEOUT_MS} "
+               f"-c lock_timeout={LOCK_TIMEOUT_MS}")
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=POOL_TIMEOUT_SECONDS,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": options})
 
 
 def _alembic_config(connection):

@@ -272,3 +272,14 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))
+
+
+class SeenRequestRow(Base):
+    """A state-changing chat request already carried out, by the platform's signature of it, kept while the
+    platform would still accept that signature: a replay on any replica finds it and changes nothing."""
+
+    __tablename__ = "seen_requests"
+    __table_args__ = (Index("ix_seen_requests_expires_at", "expires_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of timestamp and signature
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
