@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import timedelta
+from decimal import Decimal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -11,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.render_slack import render_message
 from digests.content import Digest
 from digests.delivery import DeliveryError
+from storage.filenames import safe_filename
 
 LOGGER = logging.getLogger(__name__)
 
@@ -18,8 +20,24 @@ DIGEST_EVENT = "kpibot_digest"
 # Errors that the same request will keep getting: report them, do not retry them.
 PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "invalid_auth", "account_inactive",
              "token_revoked", "missing_scope", "restricted_action", "not_authed", "user_not_found"}
+# How far back a look for a digest already posted reads at most: 1,000 messages.
 HISTORY_PAGES = 5
+HISTORY_PAGE_SIZE = 200
 RENDERED_KEPT = 4  # a weekly and a quarterly digest can be due in the same pass
+
+
+def _stamp(message: dict) -> Decimal | None:
+    """A message's ts as a number of seconds on Slack's clock (exact: ts strings carry microseconds)."""
+    try:
+        stamp = Decimal(str(message.get("ts")))
+    except ArithmeticError:
+        return None
+    return stamp if stamp.is_finite() else None
+
+
+def _carries(message: dict, key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return metadata.get("event_type") == DIGEST_EVENT and (metadata.get("event_payload") or {}).get("key") == key
 
 
 def _error(exc: Exception) -> DeliveryError:
@@ -57,26 +75,41 @@ class SlackDigestTransport:
             raise _error(exc) from None
         ts = posted["ts"]
         for chart in digest.charts:
+            filename = safe_filename(chart.filename, fallback="chart")   # named from data: a section's name
             try:
-                self.client.files_upload_v2(channel=channel_id, content=chart.png, filename=chart.filename,
+                self.client.files_upload_v2(channel=channel_id, content=chart.png, filename=filename,
                                             title=chart.title, alt_txt=chart.alt_text)
             except (SlackClientError, OSError) as exc:
                 # The message is up and recorded; a missing chart is logged, never a reason to post twice.
-                LOGGER.warning("digest %s: chart %s not uploaded: %s", key, chart.filename, _error(exc).reason)
+                LOGGER.warning("digest %s: chart %s not uploaded: %s", key, filename, _error(exc).reason)
         return ts
 
-    def find_posted(self, channel_id: str, key: str, since: datetime) -> str | None:
-        cursor = None
+    def find_posted(self, channel_id: str, key: str, within: timedelta) -> str | None:
+        """The ts of a message in the channel carrying `key`, posted no more than `within` ago, if there is one.
+
+        Read newest first, with no `oldest`: a time of day from our clock means nothing on Slack's, which may
+        run hours behind or ahead. `within` is a length of time, the same on both clocks, so it is laid back
+        from Slack's own times: from the channel's newest message, which is no later than Slack's now, so the
+        search goes back at least as far as it must. It stops at the first message older than that, or after
+        HISTORY_PAGES pages.
+        """
+        cursor, oldest_possible = None, None
         for _ in range(HISTORY_PAGES):
             try:
-                page = self.client.conversations_history(channel=channel_id, oldest=f"{since.timestamp():.6f}",
-                                                         include_all_metadata=True, limit=200, cursor=cursor)
+                page = self.client.conversations_history(channel=channel_id, include_all_metadata=True,
+                                                         limit=HISTORY_PAGE_SIZE, cursor=cursor)
             except (SlackClientError, OSError) as exc:
                 raise _error(exc) from None
             for message in page.get("messages", []):
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == DIGEST_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                if _carries(message, key):
                     return message.get("ts")
+                stamp = _stamp(message)
+                if stamp is None:
+                    continue
+                if oldest_possible is None:
+                    oldest_possible = stamp - Decimal(str(within.total_seconds()))
+                elif stamp < oldest_possible:
+                    return None
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None

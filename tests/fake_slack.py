@@ -1,7 +1,9 @@
 """A fake of the Slack Web API on 127.0.0.1 that answers slack_sdk as Slack does and records every call.
 
 Point a real client at it with `WebClient(token="xoxb-test", base_url=fake.api_url)`; give
-slash commands `fake.response_url(name)` as their response_url. Besides the Web API methods
+slash commands `fake.response_url(name)` as their response_url. Messages are stamped from the
+fake's own clock, as Slack stamps them from its own: `fake.clock_offset` (seconds) puts it ahead
+of or behind the machine's, and `FakeSlack(clock=...)` replaces it outright. Besides the Web API methods
 kpibot uses, the fake serves the two other addresses Slack hands out: file upload URLs
 (from files.getUploadURLExternal) and response_urls. Requests to those are recorded under
 the pseudo method names UPLOAD and RESPONSE_URL, which `calls()` and `fail_next()` accept.
@@ -38,8 +40,6 @@ BOT_IDENTITY = {
     "user_id": "U0BOT",
     "bot_id": "B0BOT",
 }
-FIRST_TS_SECONDS = 1_760_000_000
-TS_STEP_MICROSECONDS = 100
 HISTORY_PAGE_SIZE = 100
 # Slack accepts these message fields as JSON text when the request is form-encoded.
 JSON_FIELDS = ("blocks", "attachments", "metadata")
@@ -92,15 +92,18 @@ class FakeSlack:
     accessor returns copies, so a test can keep or change what it reads.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.time) -> None:
         self._address = (host, port)
+        # Slack's clock, not ours: every message's ts is read from it. Nothing makes it agree with the bot's.
+        self.clock = clock
+        self.clock_offset = 0.0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._generation = 0
         # Timestamps and file ids keep counting across reset() so they never repeat.
-        self._ts_counter = itertools.count(1)
+        self._last_ts_microseconds = 0
         self._file_counter = itertools.count(1)
         self._api: dict[str, Callable[[dict], dict]] = {
             "auth.test": self._auth_test,
@@ -442,8 +445,15 @@ class FakeSlack:
 
     # -- messages -----------------------------------------------------------------
 
+    def now(self) -> float:
+        """The time on Slack's clock, in seconds since the epoch."""
+        return self.clock() + self.clock_offset
+
     def _next_ts(self) -> str:
-        microseconds = FIRST_TS_SECONDS * 1_000_000 + next(self._ts_counter) * TS_STEP_MICROSECONDS
+        """A new message's ts as Slack makes one: its own clock's time in microseconds, one later than the last
+        message's when two arrive in the same microsecond (or the clock is set back), so none repeats."""
+        microseconds = max(round(self.now() * 1_000_000), self._last_ts_microseconds + 1)
+        self._last_ts_microseconds = microseconds
         return f"{microseconds // 1_000_000}.{microseconds % 1_000_000:06d}"
 
     def _new_message(self, params: dict) -> dict:

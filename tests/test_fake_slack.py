@@ -55,16 +55,44 @@ def test_auth_test_answers_the_bot_identity(client):
 
 
 def test_post_message_answers_increasing_timestamps_and_echoes_blocks_and_metadata(client, fake_slack):
+    fake_slack.clock = lambda: NOW + 0.25   # Slack's clock standing still: two posts in one microsecond
     first = client.chat_postMessage(channel=CHANNEL, text="Weekly KPIs", blocks=BLOCKS, metadata=METADATA)
     second = client.chat_postMessage(channel=CHANNEL, text="again")
 
     assert first["channel"] == CHANNEL
-    assert first["ts"] == "1760000000.000100"
-    assert second["ts"] == "1760000000.000200"
+    assert first["ts"] == "1760000000.250000"
+    assert second["ts"] == "1760000000.250001"
     assert first["message"]["text"] == "Weekly KPIs"
     assert first["message"]["blocks"] == BLOCKS
     assert first["message"]["metadata"] == METADATA
     assert [message["text"] for message in fake_slack.messages(CHANNEL)] == ["Weekly KPIs", "again"]
+
+
+@pytest.mark.parametrize("offset, expected", [(0, "1760000000.500000"), (-3600, "1759996400.500000"),
+                                              (-86400, "1759913600.500000"), (90, "1760000090.500000")])
+def test_messages_are_stamped_by_slacks_own_clock_however_far_from_ours(client, fake_slack, offset, expected):
+    """Slack stamps a message with its clock; a test sets that clock behind or ahead of the machine's."""
+    fake_slack.clock = lambda: NOW + 0.5
+    fake_slack.clock_offset = offset
+    posted = client.chat_postMessage(channel=CHANNEL, text="stamped")
+
+    assert posted["ts"] == expected
+    assert fake_slack.now() == NOW + 0.5 + offset
+    assert client.conversations_history(channel=CHANNEL)["messages"][0]["ts"] == expected
+
+
+def test_by_default_slacks_clock_is_the_machines(client, fake_slack):
+    before = time.time()
+    posted = float(client.chat_postMessage(channel=CHANNEL, text="now")["ts"])
+    assert before <= posted <= time.time()
+
+
+def test_a_clock_set_back_still_never_repeats_a_timestamp(client, fake_slack):
+    fake_slack.clock = lambda: NOW
+    first = client.chat_postMessage(channel=CHANNEL, text="first")["ts"]
+    fake_slack.clock_offset = -60
+    second = client.chat_postMessage(channel=CHANNEL, text="second")["ts"]
+    assert (first, second) == ("1760000000.000000", "1760000000.000001")
 
 
 def test_concurrent_posts_get_distinct_timestamps_and_are_all_kept(client, fake_slack):
