@@ -202,3 +202,20 @@ def test_without_allowed_channels_case_details_stay_in_the_bots_dm():
         "I don't answer that here: it is kept to the channels allowed to see review cases and Panel papers.",
         "Ask in an allowed channel (none is set up yet: KPIBOT_SENSITIVE_CHANNEL_IDS), "
         "or in a direct message with me if you are an editor or admin.")
+
+
+# A channel as such (where a digest is posted, whoever reads it) sees case details only if it is an allowed one:
+# not the bot's DM, since a digest there has no asker whose role could be checked.
+CHANNELS = {"C_REVIEWS": True, "C_PANEL": True, "C_GENERAL": False, "D_ASKER": False, "D_OTHERS": False,
+            "CD_TEAM": False, "console": False}
+
+
+@pytest.mark.parametrize("channel_id", sorted(CHANNELS))
+def test_channel_sees_cases(channel_id):
+    assert POLICY.channel_sees_cases(channel_id) is CHANNELS[channel_id]
+
+
+def test_the_allowed_channels_are_named_in_order_or_how_to_set_them_up():
+    assert POLICY.case_channels_text() == "<#C_PANEL>, <#C_REVIEWS>"
+    assert AccessPolicy().case_channels_text() == (
+        "an allowed channel (none is set up yet: KPIBOT_SENSITIVE_CHANNEL_IDS)")
