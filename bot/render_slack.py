@@ -1,6 +1,14 @@
-"""Render a Response as a Slack message: Block Kit within Slack's limits, with a plain-text fallback."""
+"""Render a Response as a Slack message: Block Kit within Slack's limits, with a plain-text fallback.
+
+Text from data (an area's name, a case reference, a note, the words someone typed) is escaped wherever Slack
+would read markup in it: every mrkdwn block and the message's `text`, which Slack shows in notifications.
+Both carry the same words, so `<!channel>` typed into a cell is shown as those characters, never as a ping
+or a link. The one markup kept is the bot's own channel mention, `<#C0123ABCD>` (an ID, no label), so that
+"Ask in #governance" links to the channel in the blocks and in the notification alike.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from slack_sdk.models.blocks import (
@@ -9,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.render_text import render_table, render_text
 from commands.response import Response
+from storage.text_rules import without_control_characters
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -23,15 +32,29 @@ RAG_MARKS = {"Green": ":large_green_circle: Green", "Amber": ":large_orange_circ
 TRUNCATED_NOTE = "Answer shortened to fit in Slack: {hidden} more part(s) not shown. Narrow the question, or run it with `kpibot ask`."
 SUGGESTION_ACTION = "kpi_suggestion_{index}"
 DEFAULT_TITLE = "kpibot"
+# The bot's own channel mention once escaped: an ID alone, so no label can be smuggled in with it.
+_ESCAPED_CHANNEL_MENTION = re.compile(r"&lt;#([CGD][A-Z0-9_]+)&gt;")
+_CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
+MARKUP_CHARACTERS = ("<", ">")
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """At most `limit` characters, never ending in half an escaped character ("&am")."""
+    if len(text) <= limit:
+        return text
+    return _CUT_ENTITY.sub("", text[: limit - 1]) + "…"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Text from data made inert for Slack: &, < and > as entities (Slack reads them as markup), control
+    characters dropped. For any mrkdwn Slack shows: a block, a message's text, a file's initial_comment."""
+    text = without_control_characters(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """A response's text, which mixes data and the bot's own words: escaped, the bot's channel mentions kept."""
+    return _ESCAPED_CHANNEL_MENTION.sub(r"<#\1>", escape_mrkdwn(text))
 
 
 def _mark_rag(value: str) -> str:
@@ -63,14 +86,31 @@ def _part_blocks(part: Response) -> list:
     return blocks + rest
 
 
+def _carries_markup(text: str) -> bool:
+    return any(character in text for character in MARKUP_CHARACTERS)
+
+
+def _buttons(suggestions: list[str]) -> list[ButtonElement]:
+    """A button for each suggested command, except one whose text holds < or >: a button's label is plain text
+    that cannot be escaped, and its value comes back as a command. The answer's text still names it."""
+    offered = [s for s in suggestions if not _carries_markup(s) and without_control_characters(s) == s]
+    return [ButtonElement(text=_clip(s.split(" ", 1)[-1].strip() or s.strip() or "?", MAX_BUTTON_TEXT),
+                          value=s[:2000], action_id=SUGGESTION_ACTION.format(index=i))
+            for i, s in enumerate(offered[:MAX_BUTTONS])]
+
+
 def render_blocks(response: Response, as_objects: bool = False) -> list:
     blocks = []
-    title = " ".join(response.title.split()) or DEFAULT_TITLE
+    title = " ".join(without_control_characters(response.title).split()) or DEFAULT_TITLE
     if response.is_error:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(":warning: " + _escape(title), MAX_SECTION_TEXT))))
+    elif _carries_markup(title):
+        # A header is plain_text: Slack would not ping from it, but it would carry the raw markup in the
+        # message. A title holding < or > (an area's name, say) is set in bold, escaped, instead.
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(f"*{_escape(title)}*", MAX_SECTION_TEXT))))
     else:
         blocks.append(HeaderBlock(text=PlainTextObject(text=_clip(title, MAX_HEADER_TEXT))))
-    facts_or_blank = [f for f in response.facts if (f.label + f.value).strip()]
+    facts_or_blank = [f for f in response.facts if without_control_characters(f.label + f.value).strip()]
     fields = [
         MarkdownTextObject(text=_clip(f"*{_escape(f.label)}*\n{_mark_rag(_escape(f.value))}", MAX_FIELD_TEXT))
         for f in facts_or_blank
@@ -79,17 +119,14 @@ def render_blocks(response: Response, as_objects: bool = False) -> list:
         blocks.append(SectionBlock(fields=fields[start:start + MAX_FIELDS]))
     if response.table is not None:
         blocks.extend(_table_sections(response))
-    notes = [n for n in response.notes if n.strip()]
+    notes = [n for n in map(without_control_characters, response.notes) if n.strip()]
     for start in range(0, len(notes), MAX_CONTEXT_ELEMENTS):
         blocks.append(ContextBlock(elements=[
             MarkdownTextObject(text=_clip(_escape(n), MAX_SECTION_TEXT)) for n in notes[start:start + MAX_CONTEXT_ELEMENTS]
         ]))
-    if response.suggestions:
-        blocks.append(ActionsBlock(elements=[
-            ButtonElement(text=_clip(s.split(" ", 1)[-1].strip() or s.strip() or "?", MAX_BUTTON_TEXT),
-                          value=s[:2000], action_id=SUGGESTION_ACTION.format(index=i))
-            for i, s in enumerate(response.suggestions[:MAX_BUTTONS])
-        ]))
+    buttons = _buttons(response.suggestions)
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
     for part in response.parts:
         blocks.append(DividerBlock())
         blocks.extend(_part_blocks(part))
@@ -101,8 +138,9 @@ def render_blocks(response: Response, as_objects: bool = False) -> list:
 
 
 def fallback_text(response: Response) -> str:
-    """The notification and screen-reader text that goes with every message."""
-    return _clip(render_text(response).strip() or DEFAULT_TITLE, MAX_FALLBACK_TEXT)
+    """The notification and screen-reader text that goes with every message: the plain-text answer, escaped
+    as the blocks are (Slack reads markup in a message's text too, and shows it in the notification)."""
+    return _clip(_escape(render_text(response)).strip() or DEFAULT_TITLE, MAX_FALLBACK_TEXT)
 
 
 def render_message(response: Response) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import given, settings, strategies as st
 
@@ -9,6 +10,8 @@ from bot.render_slack import render_message
 from commands.response import Fact, Response, Table
 
 LIMITS = {"blocks": 50, "section_text": 3000, "fields": 10, "field_text": 2000, "header_text": 150}
+# The only markup a message may carry: the bot's own channel mention, an ID without a label.
+BOTS_MENTION = re.compile(r"<#[CGD][A-Z0-9_]+>")
 
 
 def assert_within_slack_limits(message: dict) -> None:
@@ -59,6 +62,57 @@ def test_public_answers_go_in_channel_and_markup_is_escaped():
     assert "&lt;!channel&gt;" in message["blocks"][1]["fields"][0]["text"]
 
 
+def _text_objects(value) -> list[dict]:
+    if isinstance(value, dict):
+        found = [value] if value.get("type") in ("mrkdwn", "plain_text") else []
+        return found + [t for item in value.values() for t in _text_objects(item)]
+    if isinstance(value, list):
+        return [t for item in value for t in _text_objects(item)]
+    return []
+
+
+def assert_markup_inert(message: dict) -> None:
+    """No < or > outside the bot's own channel mentions in the text or any text object (plain_text too), and in
+    mrkdwn no & that does not start an entity. Button values are not shown: they come back as commands."""
+    shown = [("mrkdwn", message["text"])] + [(t["type"], t["text"]) for t in _text_objects(message["blocks"])]
+    for kind, string in shown:
+        bare = BOTS_MENTION.sub("", string)
+        assert "<" not in bare and ">" not in bare, string
+        if kind == "mrkdwn":
+            assert not re.search(r"&(?!amp;|lt;|gt;)", bare), string
+
+
+def test_the_notification_text_is_escaped_as_the_blocks_are():
+    response = Response(title="CSP <!channel> & co", facts=[Fact("Reference", "CR-1 <!here> <@U0X>")],
+                        notes=["Ask in <#C0GOV>."])
+    message = render_message(response)
+    assert message["text"] == ("CSP &lt;!channel&gt; &amp; co\n  Reference  CR-1 &lt;!here&gt; &lt;@U0X&gt;\n\n"
+                               "Ask in <#C0GOV>.")
+    assert message["blocks"][0] == {"type": "section", "text": {"type": "mrkdwn", "text": "*CSP &lt;!channel&gt; &amp; co*"}}
+    assert message["blocks"][1]["fields"][0]["text"] == "*Reference*\nCR-1 &lt;!here&gt; &lt;@U0X&gt;"
+    assert message["blocks"][2]["elements"][0]["text"] == "Ask in <#C0GOV>."
+    assert_markup_inert(message)
+
+
+def test_a_plain_title_is_still_a_header():
+    message = render_message(Response(title="Hinckley & Bosworth: £14,874.55 remaining"))
+    assert message["blocks"][0]["type"] == "header"
+    assert message["blocks"][0]["text"]["text"] == "Hinckley & Bosworth: £14,874.55 remaining"
+    assert message["text"] == "Hinckley &amp; Bosworth: £14,874.55 remaining"
+
+
+def test_a_shortened_notification_never_ends_in_half_an_entity():
+    # 2,997 x's and an ampersand: escaped, the cut at 2,999 characters falls inside "&amp;".
+    message = render_message(Response(title="x" * 2997 + "& more"))
+    assert message["text"] == "x" * 2997 + "…"
+
+
+def test_control_characters_never_reach_slack():
+    message = render_message(Response(title="Note\x07", notes=["\x00", "Visits resumed\x07 in August"]))
+    assert message["text"] == "Note\n\nVisits resumed in August"   # the note that was only a NUL: a blank line
+    assert message["blocks"][1]["elements"] == [{"type": "mrkdwn", "text": "Visits resumed in August"}]
+
+
 text = st.text(max_size=400)
 
 
@@ -75,4 +129,23 @@ def test_any_response_fits_slack(title, facts, rows, notes, suggestions, is_erro
     response = Response(title=title, facts=[Fact(a, b) for a, b in facts],
                         table=Table(["A", "B", "C"], rows) if rows else None, notes=notes,
                         suggestions=suggestions, is_error=is_error)
-    assert_within_slack_limits(render_message(response))
+    message = render_message(response)
+    assert_within_slack_limits(message)
+    assert_markup_inert(message)
+
+
+markup = st.text(alphabet="<>&!#@CGU0|;: xhere\x07\n", max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=markup, facts=st.lists(st.tuples(markup, markup), max_size=5), notes=st.lists(markup, max_size=5),
+       cells=st.lists(markup, min_size=2, max_size=2), suggestions=st.lists(markup, max_size=4),
+       is_error=st.booleans(), part_title=markup)
+def test_text_made_of_markup_characters_is_inert_everywhere(title, facts, notes, cells, suggestions, is_error,
+                                                            part_title):
+    response = Response(title=title, facts=[Fact(a, b) for a, b in facts], table=Table(["A", "B"], [cells]),
+                        notes=notes, suggestions=suggestions, is_error=is_error,
+                        parts=[Response(title=part_title, notes=notes)])
+    message = render_message(response)
+    assert_within_slack_limits(message)
+    assert_markup_inert(message)
