@@ -1,4 +1,4 @@
-"""Prometheus metrics of this process: commands by name and outcome, their latency, digests by state."""
+"""Prometheus metrics of this process: commands by name and outcome, their latency, digests by state, refused HTTP requests."""
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -11,6 +11,9 @@ LATENCY = Histogram("kpibot_command_seconds", "Time to answer a slash command.",
                     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0))
 DIGESTS = Counter("kpibot_digests_total", "Digest deliveries by kind and final state.", ["kind", "state"],
                   registry=REGISTRY)
+HTTP_REFUSED = Counter("kpibot_http_refused_total",
+                       "Requests and connections the HTTP server refused, by reason (busy, framing, malformed, "
+                       "too_large).", ["reason"], registry=REGISTRY)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
@@ -21,6 +24,10 @@ def observe_command(command: str, outcome: str, seconds: float) -> None:
 
 def observe_digest(kind: str, state: str) -> None:
     DIGESTS.labels(kind=kind, state=state).inc()
+
+
+def observe_http_refusal(reason: str) -> None:
+    HTTP_REFUSED.labels(reason=reason).inc()
 
 
 def exposition() -> bytes:
