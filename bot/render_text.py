@@ -1,10 +1,19 @@
-"""Render a Response as plain text: the console, `kpibot ask`, and Slack's notification fallback."""
+"""Render a Response as plain text: the console, `kpibot ask`, and Slack's notification fallback.
+
+Control characters stored before they were refused (an ESC in an area's name, say) are dropped: on a terminal
+they would move the cursor or recolour the screen, and in Slack they are noise.
+"""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from commands.response import Response, Table
+from storage.text_rules import without_control_characters
 
 
 def render_table(table: Table) -> list[str]:
+    table = replace(table, columns=[without_control_characters(c) for c in table.columns],
+                    rows=[[without_control_characters(cell) for cell in row] for row in table.rows])
     widths = [len(c) for c in table.columns]
     for row in table.rows:
         for i, cell in enumerate(row):
@@ -32,4 +41,4 @@ def render_text(response: Response) -> str:
         lines += [""] + response.notes if (response.facts or response.table) else response.notes
     for part in response.parts:
         lines += ["", render_text(part)]
-    return "\n".join(lines)
+    return without_control_characters("\n".join(lines))

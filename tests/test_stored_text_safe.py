@@ -182,3 +182,15 @@ def test_both_writers_drop_the_character_from_every_text_they_write(name):
                      "CSP balances", "OFFICIAL", "CSP allocation and spend"):
         assert expected in text
     assert c not in text
+
+
+def test_the_console_answer_carries_no_control_character_stored_earlier(demo_db, registry_at):
+    from bot.render_text import render_text
+
+    with demo_db.session() as session:
+        for table in (CspAllocationRow, CspSpendRow):
+            session.execute(update(table).where(table.area == "Blaby").values(area="Bla\x1b[2Jby"))
+    text = render_text(registry_at(PANEL_DAY).run_line("/csp"))
+    assert "\x1b" not in text   # an ESC sequence would clear the terminal `kpibot ask` prints to
+    # The area column keeps its width: "Hinckley and Bosworth" (21) is the longest name, "Bla[2Jby" is 8.
+    assert "\nBla[2Jby               £52,665.76   £27,960.50   £24,705.26   53.1%\n" in text
