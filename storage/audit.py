@@ -17,7 +17,8 @@ from storage.text_rules import without_control_characters
 LOGGER = logging.getLogger(__name__)
 MAX_DETAIL = 500
 # How long an entry waits for another writer's lock (an import, another process) before it is given up. A
-# sensitive answer waits on its entry, inside Slack's 3 seconds: the database's own 30 s is far too long.
+# sensitive answer waits on its entry, inside Slack's 3 seconds; the database's own busy and lock timeouts are
+# for other work, and longer.
 AUDIT_WAIT_SECONDS = 1.0
 COMMAND_LINE = "cli"   # the place of a change made from the command line (chat changes name their channel)
 # Slack tokens and anything that looks like a credential are masked before they are stored.
