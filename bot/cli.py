@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from bot.settings import Settings, SettingsError, load_settings
+from storage.masking import mask
 
 LOGGER = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def _database(settings: Settings, check_schema: bool = True):
 
 
 def _echo(message: str) -> None:
-    typer.echo(message)
+    typer.echo(mask(message))
 
 
 @app.command()
@@ -59,7 +60,7 @@ def init() -> None:
     settings = _settings()
     db = _database(settings, check_schema=False)
     revision, added, updated = initialise(db, _now())
-    _echo(f"Database ready ({_safe_url(settings.database_url)}, schema {revision}); "
+    _echo(f"Database ready ({settings.mask(settings.database_url)}, schema {revision}); "
           f"catalog: {added} metrics added, {updated} updated.")
 
 
@@ -287,7 +288,7 @@ def run() -> None:
     settings = _settings()
     db = _database(settings, check_schema=False)
     revision, added, updated = initialise(db, _now())
-    typer.echo(f"Database ready ({_safe_url(settings.database_url)}, schema {revision}).", err=True)
+    typer.echo(f"Database ready ({settings.mask(settings.database_url)}, schema {revision}).", err=True)
     if is_empty(db):
         for result in load_demo(db, "demo", _now()):
             typer.echo(result.summary(), err=True)
@@ -441,10 +442,23 @@ def serve(
     _serve(settings, _database(settings), port, host)
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+class _MaskedFormatter(logging.Formatter):
+    """Another formatter's lines with credentials masked: a driver's error or a traceback may quote a URL or a token."""
 
-    return make_url(url).render_as_string(hide_password=True)
+    def __init__(self, inner: logging.Formatter | None, settings: Settings):
+        super().__init__()
+        self._inner = inner or logging.Formatter()
+        self._settings = settings
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._settings.mask(self._inner.format(record))
+
+
+def _mask_logs(settings: Settings) -> None:
+    """Every log line masked as every message is, JSON lines and tracebacks included."""
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, _MaskedFormatter):
+            handler.setFormatter(_MaskedFormatter(handler.formatter, settings))
 
 
 def main() -> None:
@@ -458,20 +472,25 @@ def main() -> None:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        typer.echo(f"kpibot: {exc}", err=True)
+        typer.echo(mask(f"kpibot: {exc}"), err=True)
         sys.exit(2)
     from bot.app import configure_logging
 
     configure_logging(settings)
+    _mask_logs(settings)
+
+    def report(text: str) -> None:
+        typer.echo(settings.mask(text), err=True)   # any message may quote a setting: a URL, a token
+
     try:
         app()  # click reports usage errors itself and exits
     except (Failure, DatabaseError, CatalogError, PeriodError, NotEmptyError, UnsafePath) as exc:
-        typer.echo(f"kpibot: {exc}", err=True)
+        report(f"kpibot: {exc}")
         sys.exit(1)
     except ImportRejected as exc:
-        typer.echo(str(exc), err=True)
+        report(str(exc))
         sys.exit(1)
     except Exception as exc:
         LOGGER.exception("unexpected failure")
-        typer.echo(f"kpibot: unexpected error ({type(exc).__name__}: {exc}); see the log above", err=True)
+        report(f"kpibot: unexpected error ({type(exc).__name__}: {exc}); see the log above")
         sys.exit(1)

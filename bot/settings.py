@@ -1,11 +1,21 @@
 """The one Settings object: read from the environment (and .env) once at start."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.masking import is_secret_name, mask, url_secrets
+
+DATABASE_SCHEME = "must be a sqlite:/// or postgresql+psycopg:// URL"
+DATABASE_UNREADABLE = ("cannot be read as a database URL ({reason}); write it as "
+                       "postgresql+psycopg://user:password@host:5432/dbname or sqlite:///path/to/kpibot.db")
+DATABASE_AT_SIGN = ("has an @ in its password or user name: write it as %40 there (u:p%40ss@host), "
+                    "or the rest of the password is taken for the host name")
+DATABASE_DRIVER = "names a database driver kpibot does not have ({driver}); use postgresql+psycopg:// or sqlite:///"
+CREDENTIAL_TEXT = ("holds a space, a line break or a character no Slack credential has; copy it again from the "
+                   "app's page and set it alone")
 
 
 class SettingsError(ValueError):
@@ -60,9 +70,18 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+            raise ValueError(DATABASE_SCHEME)
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        _readable_database_url(value)
+        return value
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
+    @classmethod
+    def _credential_text(cls, value: str | None) -> str | None:
+        """A token pasted with a line break or a space would fail deep in the HTTP library, quoting itself."""
+        if value and (not value.isascii() or any(c.isspace() or not c.isprintable() for c in value)):
+            raise ValueError(CREDENTIAL_TEXT)
         return value
 
     @field_validator("output_dir")
@@ -120,6 +139,44 @@ class Settings(BaseSettings):
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
 
+    def secret_values(self) -> list[str]:
+        """Every value this process must never show: each secret setting's (by its name: *_TOKEN, *_SECRET,
+        *_PASSWORD) and the password of each URL setting."""
+        values = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, str) and value:
+                values += [value] if is_secret_name(name) else url_secrets(value)
+        return values
+
+    def mask(self, text: str) -> str:
+        """`text` as it may be shown or logged: URL passwords, tokens and this process's secrets as ***."""
+        return mask(text, self.secret_values())
+
+    def __repr_args__(self):
+        """repr(settings), in a log or a traceback, with the database URL's password masked."""
+        for name, value in super().__repr_args__():
+            yield name, self.mask(value) if isinstance(value, str) else value
+
+
+def _readable_database_url(value: str) -> None:
+    """SQLAlchemy can parse the URL and load its driver: otherwise the first connection would fail with a
+    stack trace instead of a line naming the setting."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        url = make_url(value)
+    except (ArgumentError, ValueError) as exc:
+        reason = "its port is not a number" if "int()" in str(exc) else "it does not have the parts of one"
+        raise ValueError(DATABASE_UNREADABLE.format(reason=reason)) from None
+    if "@" in (url.host or ""):
+        raise ValueError(DATABASE_AT_SIGN)
+    try:
+        url.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError):
+        raise ValueError(DATABASE_DRIVER.format(driver=url.drivername)) from None
+
 
 def _ids(value: str) -> frozenset[str]:
     return frozenset(part for part in value.split(",") if part)
@@ -147,13 +204,15 @@ def load_settings(**overrides) -> Settings:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "settings"
-        env_name = _ENV_NAMES.get(field, f"KPIBOT_{field.upper()}")
+        env_name = _ENV_NAMES.get(field) or (field if field in _ENV_NAMES.values() else f"KPIBOT_{field.upper()}")
         message = error["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"invalid setting {env_name}: {message} (got {_shown(error.get('input'))!r})") from None
+        raise SettingsError(f"invalid setting {env_name}: {message}{_got(env_name, error.get('input'))}") from None
 
 
-def _shown(value) -> str:
-    """A setting's value as echoed in the error: short, and never a database password."""
-    from commands.response import shorten
+def _got(env_name: str, value) -> str:
+    """What the error says it was given: a secret setting's value never, any other's short and masked."""
+    if is_secret_name(env_name):
+        return ""
+    from storage.echo import shorten
 
-    return shorten(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(value)))
+    return f" (got {shorten(mask(str(value)))!r})"   # masked before it is cut: a cut URL hides no password
