@@ -13,6 +13,7 @@ from digests.charts.style import (
     WIDTH_PX,
 )
 from storage.freshness import period_title
+from storage.text_rules import without_control_characters
 from storage.periods import MONTH_ABBR, Month, Period, Quarter, period_end
 
 # --- drawing machinery -----------------------------------------------------------------------------------
@@ -48,8 +49,11 @@ class Page:
 
     def text(self, x: float, y: float, text: str, size: float = BODY_PT, weight: str = "normal",
              colour: str = INK, ha: str = "left", va: str = "top", **kwargs):
-        return self.figure.text(self.fx(x), self.fy(y), text, fontsize=size, fontweight=weight, color=colour,
-                                ha=ha, va=va, linespacing=LINE_SPACING, **kwargs)
+        """Text from data drawn as it is written: `$...$` is not mathematics (it is measured as plain text too,
+        and a stray `$` in an area's name would stop the chart), and control characters are dropped."""
+        return self.figure.text(self.fx(x), self.fy(y), without_control_characters(text), fontsize=size,
+                                fontweight=weight, color=colour, ha=ha, va=va, linespacing=LINE_SPACING,
+                                parse_math=False, **kwargs)
 
     def axes(self, left: float, top: float, width: float, height: float):
         return self.figure.add_axes((self.fx(left), self.fy(top + height), width / self.width, height / self.height))
@@ -73,7 +77,7 @@ _MEASURER = None
 
 def measure(text: str, size: float = BODY_PT, weight: str = "normal") -> tuple[float, float]:
     """Width and height in px of text as drawn at DPI (multi-line text: widest line, all lines)."""
-    lines = text.split("\n")
+    lines = without_control_characters(text).split("\n")
     return max(_line_width(line or " ", size, weight) for line in lines), line_height(size) * len(lines)
 
 
