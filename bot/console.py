@@ -66,11 +66,16 @@ def save_attachments(response: Response, output_dir: Path) -> list[str]:
 
 
 def _save(filename: str, content: bytes, folder: Path, said: str) -> str:
-    name = Path(filename).name  # a name from a command, never a path that climbs out of the folder
+    from storage.filenames import UnsafePath, path_inside, safe_filename
+
+    name = safe_filename(filename)  # a name from data, never a path that climbs out of the folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
+        path = path_inside(folder, name)
         path.write_bytes(content)
+    except UnsafePath as exc:
+        LOGGER.warning("did not save %s: %s", name, exc)
+        return CANNOT_SAVE.format(name=name, folder=folder, reason="it would not be inside that folder")
     except OSError as exc:
         LOGGER.warning("could not save %s in %s: %s", name, folder, exc)
         return CANNOT_SAVE.format(name=name, folder=folder, reason=exc.strerror or type(exc).__name__)

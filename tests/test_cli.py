@@ -202,6 +202,21 @@ def test_a_chart_that_cannot_be_saved_says_so_instead_of_failing(tmp_path):
                      "set KPIBOT_OUTPUT_DIR to a folder you can write to."]
 
 
+def test_a_file_name_from_data_is_saved_inside_the_output_folder(tmp_path):
+    # a chart named after a catalog section such as ../../PWNED lands in charts/, under a safe name
+    from bot.console import save_attachments
+    from commands.response import Chart, FileAttachment, Response
+
+    out = tmp_path / "out"
+    response = Response(title="t", charts=[Chart("Trend", b"\x89PNG", "alt", "../../PWNED.png")],
+                        files=[FileAttachment("a/b c.docx", b"PK", "Snapshot")])
+    lines = save_attachments(response, out)
+    assert (out / "charts" / "PWNED.png").read_bytes() == b"\x89PNG"
+    assert (out / "snapshots" / "a-b-c.docx").read_bytes() == b"PK"
+    assert not (tmp_path / "PWNED.png").exists()
+    assert len(lines) == 2 and "PWNED.png" in lines[0] and "a-b-c.docx" in lines[1]
+
+
 @pytest.mark.parametrize("since", ["2025-09-30", "30/09/2025", "30 Sep 2025", "Sep 2025"])
 def test_audit_since_takes_the_date_forms_people_write(workdir, since):
     result = run(["audit", "--since", since], workdir)
