@@ -221,7 +221,8 @@ def test_a_million_row_file_is_refused_whole(db, tmp_path):
     with path.open("w") as out:
         out.write("metric,period,value\n")
         out.write("foi-requests,2025-07,1\n" * 1_000_000)
-    with pytest.raises(ImportRejected, match="1,000,000 rows is more than the 200,000 a single import accepts"):
+    with pytest.raises(ImportRejected, match="more than 200,000 rows under its header, the most a single import "
+                                             "accepts; split it"):
         _observations(db, path)
     assert _count(db, ObservationRow) == 0
 
@@ -281,14 +282,19 @@ def test_a_damaged_csv_gets_a_one_line_reason(db, write_file):
     with pytest.raises(ImportRejected) as caught:
         _observations(db, write_file("quote.csv", 'metric,period,value\nfoi-requests,2025-07,"1\n'))
     assert str(caught.value).splitlines()[1] == \
-        "  quote.csv: not a well-formed CSV file (Error tokenizing data. C error: EOF inside string starting at row 1)"
+        '  quote.csv, row 2: not a well-formed CSV file (a quote (") opened in this row is never closed; close it, ' \
+        'or remove it)'
 
 
 @pytest.mark.parametrize("kind, body, where", [
-    ("observations", "metric,period,value,note\nfoi-requests,2025-07,1,late\x00\n", "row 2, column note"),
-    ("reviews", "reference,received\nCR-1,2025-07-01\nCR-\x072,2025-07-02\n", "row 3, column reference"),
-    ("csp-spend", "date,area,project,amount\n2025-06-01,Rutland,Bell\x07,1.00\n", "row 2, column project"),
-    ("observations", "metric,period,value,\x1bnote\nfoi-requests,2025-07,1,x\n", "row 1"),
+    ("observations", "metric,period,value,note\nfoi-requests,2025-07,1,late\x00\n",
+     "row 2, column note: contains U+0000 (NUL) at character 5"),
+    ("reviews", "reference,received\nCR-1,2025-07-01\nCR-\x072,2025-07-02\n",
+     "row 3, column reference: contains U+0007 (BEL) at character 4"),
+    ("csp-spend", "date,area,project,amount\n2025-06-01,Rutland,Bell\x07,1.00\n",
+     "row 2, column project: contains U+0007 (BEL) at character 5"),
+    ("observations", "metric,period,value,\x1bnote\nfoi-requests,2025-07,1,x\n",
+     "row 1: contains U+001B (ESC) at character 1"),
 ])
 def test_control_characters_in_text_cells_are_refused(db, write_file, kind, body, where):
     path = write_file("control.csv", body)
@@ -299,8 +305,7 @@ def test_control_characters_in_text_cells_are_refused(db, write_file, kind, body
             import_reviews(session, path, "a", NOW)
         else:
             import_csp_spend(session, path, "a", NOW)
-    assert f"control.csv, {where}: contains a control character (U+00" in str(caught.value)
-    assert "which cannot be stored; delete it" in str(caught.value)
+    assert f"control.csv, {where}, which cannot be stored; delete it" in str(caught.value)
     assert _count(db, ObservationRow) + _count(db, ReviewRow) + _count(db, CspSpendRow) == 0
 
 

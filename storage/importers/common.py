@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from storage.echo import shorten
 from storage.periods import PeriodError, parse_date
 
 if TYPE_CHECKING:
@@ -23,6 +24,11 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
+def echo(value) -> str:
+    """A cell as a message quotes it: in quotes, and never longer than a line whatever the cell holds."""
+    return repr(shorten(text(value)))
+
+
 @dataclass(frozen=True)
 class Problem:
     row: int | None  # spreadsheet row number: the header is row 1
@@ -34,20 +40,33 @@ class Problem:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            where.append(f"column {self.column}")
+            where.append(f"column {shorten(self.column)}")
         return f"{', '.join(where)}: {self.message}"
 
 
+@dataclass(frozen=True)
+class StoppedReading(Problem):
+    """Not a problem in the file: where reading stopped because the file already had enough problems to fix."""
+
+
+def refusal(filename: str, message: str, row: int | None = None, column: str | None = None) -> "ImportRejected":
+    """A file refused for one reason: too large, unreadable, or breaking a rule at one row."""
+    return ImportRejected(filename, [Problem(row, column, message)])
+
+
 class ImportRejected(ValueError):
-    """The file was not loaded; nothing was written. The message lists what was wrong and where."""
+    """The file was not loaded; nothing was written. The message lists what was wrong and where: the first
+    MAX_PROBLEMS_SHOWN problems, how many more there are, and where reading stopped if it did."""
 
     def __init__(self, filename: str, problems: list[Problem]):
         self.filename = filename
-        self.problems = problems
-        shown = [p.describe(filename) for p in problems[:MAX_PROBLEMS_SHOWN]]
-        more = len(problems) - len(shown)
+        stopped = [p for p in problems if isinstance(p, StoppedReading)]
+        self.problems = [p for p in problems if not isinstance(p, StoppedReading)]
+        shown = [p.describe(filename) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        more = len(self.problems) - len(shown)
         if more > 0:
             shown.append(f"... and {plural(more, 'more problem')}")
+        shown.extend(p.describe(filename) for p in stopped[:1])
         header = f"{filename} was not imported; nothing was written. Fix and re-run:"
         super().__init__("\n".join([header, *("  " + line for line in shown)]))
 
@@ -112,9 +131,9 @@ def parse_number(value, what: str = "a number") -> float:
         cleaned = cleaned[:-1]
     cleaned = cleaned.strip()
     if cleaned.startswith("="):
-        raise CellError(f"{text(value)!r} is a formula; paste the values instead")
+        raise CellError(f"{echo(value)} is a formula; paste the values instead")
     if not cleaned or not _NUMBER_RE.match(cleaned) or cleaned in {"+", "-", "."}:
-        raise CellError(f"{text(value)!r} is not {what}")
+        raise CellError(f"{echo(value)} is not {what}")
     number = float(cleaned.replace(",", ""))
     return Percentage(number) if percent else number
 
@@ -122,7 +141,7 @@ def parse_number(value, what: str = "a number") -> float:
 def parse_money(value) -> Decimal:
     """Pounds and pence: 1234.56, £1,234.56, or Nil."""
     if isinstance(value, (bool, Percentage)):
-        raise CellError(f"{text(value)!r} is not an amount of money; write it like 1234.56")
+        raise CellError(f"{echo(value)} is not an amount of money; write it like 1234.56")
     if isinstance(value, (int, float)):
         cleaned = repr(float(value))
     else:
@@ -130,15 +149,15 @@ def parse_money(value) -> Decimal:
         if cleaned.lower().rstrip(".") == "nil":
             return Decimal("0.00")
         if cleaned.startswith("="):
-            raise CellError(f"{text(value)!r} is a formula; paste the values instead")
+            raise CellError(f"{echo(value)} is a formula; paste the values instead")
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise CellError(f"{text(value)!r} is not an amount of money; write it like 1234.56") from None
+        raise CellError(f"{echo(value)} is not an amount of money; write it like 1234.56") from None
     if not amount.is_finite():
-        raise CellError(f"{text(value)!r} is not an amount of money; write it like 1234.56")
+        raise CellError(f"{echo(value)} is not an amount of money; write it like 1234.56")
     if amount != amount.quantize(Decimal("0.01")):
-        raise CellError(f"{text(value)!r} has more than two decimal places")
+        raise CellError(f"{echo(value)} has more than two decimal places")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -163,6 +182,23 @@ def parse_day(value) -> date:
         return parse_date(cleaned)
     except PeriodError as exc:
         raise CellError(str(exc)) from None
+
+
+def longest(column) -> int:
+    """How many characters a model's String column holds: PostgreSQL refuses a longer value, SQLite would store
+    it, so the importer refuses it on both, naming the cell."""
+    return column.property.columns[0].type.length
+
+
+TOO_LONG_FOR_COLUMN = "{shown} is {length:,} characters long; a {what} may be at most {limit:,}"
+
+
+def too_long(value: str, column, what: str) -> str | None:
+    """The message for a value longer than its database column, else None."""
+    limit = longest(column)
+    if len(value) <= limit:
+        return None
+    return TOO_LONG_FOR_COLUMN.format(shown=echo(value), length=len(value), what=what, limit=limit)
 
 
 def require_columns(table: Table, required: list[str], optional: list[str] = ()) -> None:

@@ -8,8 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.audit import COMMAND_LINE, record_change
+from storage.echo import shorten
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, insert_rows, parse_day, parse_money, require_columns, text,
+    CellError, ImportRejected, ImportResult, Problem, echo, insert_rows, parse_day, parse_money, require_columns, text,
+    too_long,
 )
 from storage.importers.files import read_table
 from storage.models import CspAllocationRow, CspSpendRow, ImportRow
@@ -23,10 +25,14 @@ def import_csp_allocations(session: Session, path, loaded_by: str, now: datetime
     problems: list[Problem] = []
     records: list[tuple[str, str, Decimal]] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, row in table.numbered_rows():
+    for number, row in table.numbered_rows(problems):
         area = " ".join(text(table.cell(row, "area")).split())
+        long_area = too_long(area, CspAllocationRow.area, "CSP area's name")
         if not area:
             problems.append(Problem(number, "area", "no area given"))
+        elif long_area:
+            problems.append(Problem(number, "area", long_area))
+            area = ""
         try:
             year = parse_financial_year(text(table.cell(row, "year"))).label
         except PeriodError as exc:
@@ -42,7 +48,7 @@ def import_csp_allocations(session: Session, path, loaded_by: str, now: datetime
         if area and year and amount is not None:
             key = (area.lower(), year)
             if key in seen:
-                problems.append(Problem(number, "area", f"{area} {year} is also on row {seen[key]}"))
+                problems.append(Problem(number, "area", f"{shorten(area)} {year} is also on row {seen[key]}"))
             else:
                 seen[key] = number
                 records.append((area, year, amount))
@@ -86,7 +92,7 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime, plac
         areas_by_year.setdefault(year, {})[area.lower()] = area
     problems: list[Problem] = []
     records = []
-    for number, row in table.numbered_rows():
+    for number, row in table.numbered_rows(problems):
         try:
             spent_on = parse_day(table.cell(row, "date"))
             if spent_on > now.date():
@@ -96,8 +102,12 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime, plac
             spent_on = None
         area_text = " ".join(text(table.cell(row, "area")).split())
         project = " ".join(text(table.cell(row, "project")).split())
+        long_project = too_long(project, CspSpendRow.project, "project's name")
         if not project:
             problems.append(Problem(number, "project", "no project given"))
+        elif long_project:
+            problems.append(Problem(number, "project", long_project))
+            project = ""
         try:
             amount = parse_money(table.cell(row, "amount"))
         except CellError as exc:
@@ -111,7 +121,7 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime, plac
             area = areas_by_year.get(year, {}).get(area_text.lower())
             if area is None:
                 known = ", ".join(sorted(areas_by_year.get(year, {}).values())) or "none yet"
-                problems.append(Problem(number, "area", f"{area_text!r} has no {year} allocation (areas with one: "
+                problems.append(Problem(number, "area", f"{echo(area_text)} has no {year} allocation (areas with one: "
                                                         f"{known}); import csp-allocations first"))
         if spent_on and area and project and amount is not None:
             records.append(dict(spent_on=spent_on, area=area, project=project, amount=amount,

@@ -1,59 +1,78 @@
-"""Reading an import file, CSV or XLSX, into a table of cells; a file no importer could read is refused whole."""
+"""Reading an import file, CSV or XLSX, as a header and a stream of rows; a file no importer could read is refused
+whole, and no file is read further than its limits (storage.importers.limits) allow."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Iterator
 
-from storage.importers.common import ImportRejected, Percentage, Problem, is_blank
-
-MAX_ROWS = 200_000
-CSV_ENCODINGS = ("utf-8-sig", "cp1252")
-# Tab, line feed and carriage return can stand in a cell (Alt+Enter in Excel); no other control character can.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# A number format's quoted text and backslash-escaped characters are shown as written: a "%" there is no percentage.
-_FORMAT_LITERAL_RE = re.compile(r'"[^"]*"|\\.')
-# A fraction times 100 is not always a whole number in floating point (0.29 * 100 = 28.999999999999996).
-PERCENT_DIGITS = 9
+from storage.echo import shorten
+from storage.importers.common import ImportRejected, Problem, StoppedReading, is_blank, refusal
+from storage.importers.csv_rows import csv_rows
+from storage.importers.limits import (
+    CELL_TOO_LONG, EXCEL_MAX_ROWS, FILE_TOO_LARGE, MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_PROBLEMS,
+    MAX_ROWS, TOO_MANY_COLUMNS, TOO_MANY_PROBLEMS, TOO_MANY_ROWS, TOO_MANY_ROWS_BLANK, megabytes,
+)
+from storage.importers.workbook_rows import Formula, workbook_rows
+from storage.text_rules import describe, first_control_character
 
 FILE_NOT_FOUND = "file not found"
 UNSUPPORTED = "unsupported file type {suffix}; use .csv or .xlsx"
-NOT_A_WORKBOOK = "not a readable Excel workbook ({error})"
-NOT_TEXT = "not UTF-8 or Windows-1252 text; save it as CSV UTF-8"
-NOT_CSV = "not a well-formed CSV file ({error})"
 EMPTY = "the file is empty; the first row must name the columns"
 NO_HEADER = "the first row must name the columns"
-TOO_MANY_ROWS = "{rows:,} rows is more than the {limit:,} a single import accepts; split the file"
 FORMULA = "{formula!r} is a formula; paste the values instead (Paste Special > Values)"
 TOO_MANY_CELLS = "has {cells} cells but the header names {width}"
 TOO_MANY_CELLS_CSV = (TOO_MANY_CELLS + "; a comma inside a value splits it in two: put the value in quotes "
                       '("£1,000.00") or leave out the thousands separator (£1000.00)')
-CONTROL_CHARACTER = ("contains a control character (U+{code:04X}), which cannot be stored; delete it "
-                     "(it is often invisible: retype the text)")
+CONTROL_CHARACTER = ("contains {character} at character {position}, which cannot be stored; delete it and import "
+                     "the file again (it is often invisible, pasted in with the text)")
+FILE_NAME_CONTROL_CHARACTER = "the file name contains {character}; rename the file"
+_HASH_CHUNK = 1024 * 1024
 
 
 @dataclass
 class Table:
-    """A file's cells as text (or native dates/numbers from Excel), with lower-cased header names."""
+    """A file's header (lower-cased names, and the cells as written) and its rows, streamed once from the file."""
 
     filename: str
     columns: list[str]
     original_columns: list
-    rows: list[list]
     sha256: str
+    csv: bool
+    _rows: Iterator[tuple[int, list]] = field(repr=False)
 
     def cell(self, row: list, column: str):
         return row[self.columns.index(column)]
 
-    def numbered_rows(self):
-        """(spreadsheet row number, cells) for every row with anything in it."""
-        for number, row in enumerate(self.rows, start=2):
-            if any(not is_blank(v) for v in row):
-                yield number, row
+    def numbered_rows(self, problems: list[Problem]) -> Iterator[tuple[int, list]]:
+        """(spreadsheet row number, cells) for every row with anything in it, read from the file as it is asked for.
+
+        A row holding a cell that cannot be stored (a control character, more than a cell may hold, a formula) adds
+        its problems to `problems` and is not yielded; a file breaking a limit is refused at the row where it
+        does. Once `problems` holds MAX_PROBLEMS, reading stops: the file is refused anyway, and the rest would
+        only cost time."""
+        width = len(self.columns)
+        for number, row in self._rows:
+            if len(problems) >= MAX_PROBLEMS:
+                problems.append(StoppedReading(number, None, TOO_MANY_PROBLEMS.format(limit=MAX_PROBLEMS)))
+                return
+            if number > EXCEL_MAX_ROWS:
+                raise refusal(self.filename, TOO_MANY_ROWS_BLANK.format(limit=MAX_ROWS))
+            if all(is_blank(v) for v in row):
+                continue
+            if number - 1 > MAX_ROWS:
+                raise refusal(self.filename, TOO_MANY_ROWS.format(limit=MAX_ROWS))
+            if len(row) > width and any(not is_blank(v) for v in row[width:]):
+                wording = TOO_MANY_CELLS_CSV if self.csv else TOO_MANY_CELLS
+                raise refusal(self.filename, wording.format(cells=len(row), width=width), row=number)
+            cells = list(row[:width]) + [None] * (width - len(row))
+            found = cell_problems(number, cells, self.columns)
+            if found:
+                problems.extend(found)
+                continue
+            yield number, cells
 
 
 def _clean_header(value) -> str:
@@ -62,142 +81,86 @@ def _clean_header(value) -> str:
     return " ".join(str(value if value is not None else "").strip().lower().split())
 
 
-def _rejected(name: str, message: str, row: int | None = None) -> ImportRejected:
-    return ImportRejected(name, [Problem(row, None, message)])
-
-
 def read_table(path: Path | str) -> Table:
-    """Read a CSV or XLSX file; unreadable files are rejected with a message saying why."""
+    """Open a CSV or XLSX file and read its header; the rows stream from Table.numbered_rows. A file that is too
+    large, unreadable or without a header is refused here, before any row is read."""
     path = Path(path)
     name = path.name
+    found = first_control_character(name)
+    if found:
+        raise refusal(name.encode("unicode_escape").decode(), FILE_NAME_CONTROL_CHARACTER.format(
+            character=describe(found[1])))
     if not path.is_file():
-        raise _rejected(name, FILE_NOT_FOUND)
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
+        raise refusal(name, FILE_NOT_FOUND)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise refusal(name, FILE_TOO_LARGE.format(size=megabytes(size), limit=megabytes(MAX_FILE_BYTES)))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        grid, may_hold_controls = _excel_grid(path, name)
+        rows = workbook_rows(path, name)
     elif suffix in (".csv", ".txt"):
-        grid, may_hold_controls = _csv_grid(raw, name)
+        rows = csv_rows(path, name)
     else:
-        raise _rejected(name, UNSUPPORTED.format(suffix=suffix or "(none)"))
-    while grid and all(is_blank(v) for v in grid[-1]):
-        grid.pop()
-    if not grid:
-        raise _rejected(name, EMPTY)
-    if all(is_blank(v) for v in grid[0]):
-        raise _rejected(name, NO_HEADER, row=1)
-    if len(grid) - 1 > MAX_ROWS:
-        raise _rejected(name, TOO_MANY_ROWS.format(rows=len(grid) - 1, limit=MAX_ROWS))
-    header = grid[0]
-    width = len(header)
-    rows = [list(row) + [None] * (width - len(row)) for row in grid[1:]]
-    for number, row in enumerate(rows, start=2):
-        if len(row) > width and any(not is_blank(v) for v in row[width:]):
-            raise _rejected(name, TOO_MANY_CELLS.format(cells=len(row), width=width), row=number)
-    columns = [_clean_header(h) for h in header]
-    if may_hold_controls:
-        problems = _control_characters(grid, columns)
-        if problems:
-            raise ImportRejected(name, problems)
-    return Table(name, columns, list(header), [row[:width] for row in rows], digest)
+        raise refusal(name, UNSUPPORTED.format(suffix=shorten(suffix) or "(none)"))
+    header = _header(rows, name)
+    if len(header) > MAX_COLUMNS:
+        while header and is_blank(header[-1]):
+            header.pop()
+        if len(header) > MAX_COLUMNS:
+            raise refusal(name, TOO_MANY_COLUMNS.format(columns=len(header), limit=MAX_COLUMNS), row=1)
+    problems = cell_problems(1, header, None)
+    if problems:
+        raise ImportRejected(name, problems)
+    return Table(name, [_clean_header(h) for h in header], header, _sha256(path), suffix not in (".xlsx", ".xlsm"),
+                 rows)
 
 
-def _csv_grid(raw: bytes, name: str) -> tuple[list[list], bool]:
-    import pandas as pd  # imported here: answering chat commands never needs pandas
+def _header(rows: Iterator[tuple[int, list]], name: str) -> list:
+    """The first row; when it is empty, the file is either empty or has its header in the wrong place."""
+    first = next(rows, None)
+    if first is None:
+        raise refusal(name, EMPTY)
+    number, header = first
+    if all(is_blank(v) for v in header):
+        for number, row in rows:
+            if number > EXCEL_MAX_ROWS:
+                break
+            if not all(is_blank(v) for v in row):
+                raise refusal(name, NO_HEADER, row=1)
+        raise refusal(name, EMPTY)
+    return list(header)
 
-    decoded = None
-    for encoding in CSV_ENCODINGS:
-        try:
-            decoded = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
+
+def cell_problems(number: int, cells: list, columns: list[str] | None) -> list[Problem]:
+    """What in one row cannot be stored: control characters, cells longer than a cell may be, formulas. The
+    header's problems name no column (its cells are the column names)."""
+    problems = []
+    for position, value in enumerate(cells):
+        if isinstance(value, str):
+            message = _text_problem(value)
+        elif isinstance(value, Formula):
+            message = FORMULA.format(formula=shorten(value.text))
+        else:
             continue
-    if decoded is None:
-        raise _rejected(name, NOT_TEXT)
-    try:
-        frame = pd.read_csv(io.StringIO(decoded), header=None, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False)
-    except pd.errors.EmptyDataError:
-        raise _rejected(name, EMPTY) from None
-    except pd.errors.ParserError as exc:
-        long_row = _first_long_row(decoded)
-        if long_row is not None:
-            raise ImportRejected(name, [long_row]) from None
-        raise _rejected(name, NOT_CSV.format(error=" ".join(str(exc).split()))) from None
-    grid = [list(row) for row in frame.itertuples(index=False, name=None)]
-    return grid, _CONTROL_RE.search(decoded) is not None
+        if message:
+            column = None if columns is None else (columns[position] or f"#{position + 1}")
+            problems.append(Problem(number, column, message))
+    return problems
 
 
-def _first_long_row(decoded: str) -> Problem | None:
-    """The first row with more cells than the header: pandas stops there with a message of its own."""
-    width = None
-    try:
-        for number, record in enumerate(csv.reader(io.StringIO(decoded)), start=1):
-            if width is None:
-                width = len(record)
-            elif len(record) > width:
-                return Problem(number, None, TOO_MANY_CELLS_CSV.format(cells=len(record), width=width))
-    except csv.Error:
-        return None
+def _text_problem(value: str) -> str | None:
+    if len(value) > MAX_CELL_CHARS:
+        return CELL_TOO_LONG.format(length=len(value), limit=MAX_CELL_CHARS)
+    found = first_control_character(value)
+    if found:
+        position, character = found
+        return CONTROL_CHARACTER.format(character=describe(character), position=position)
     return None
 
 
-def _excel_grid(path: Path, name: str) -> tuple[list[list], bool]:
-    """The first sheet's values in one pass, with formulas refused and percent-formatted numbers read as shown."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise _rejected(name, NOT_A_WORKBOOK.format(error=exc)) from None
-    percent_formats: dict[str, bool] = {}
-    formulas: list[tuple[int, int, str]] = []
-    controls = False
-    grid: list[list] = []
-    try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()   # a workbook's declared size can be wrong; read what is there
-        for number, row in enumerate(sheet.iter_rows(), start=1):
-            values = []
-            for position, cell in enumerate(row, start=1):
-                value = cell.value
-                kind = cell.data_type
-                if value is None:
-                    pass
-                elif kind == "n" and not isinstance(value, bool):
-                    fmt = cell.number_format or "General"
-                    percent = percent_formats.get(fmt)
-                    if percent is None:
-                        percent = percent_formats[fmt] = "%" in _FORMAT_LITERAL_RE.sub("", fmt)
-                    if percent:
-                        value = Percentage(round(value * 100, PERCENT_DIGITS))
-                elif kind == "f":
-                    formulas.append((number, position, str(value)))
-                elif isinstance(value, str) and not controls:
-                    controls = _CONTROL_RE.search(value) is not None
-                values.append(value)
-            grid.append(values)
-    except Exception as exc:  # a sheet damaged past its first rows
-        raise _rejected(name, NOT_A_WORKBOOK.format(error=exc)) from None
-    finally:
-        book.close()
-    if formulas:
-        header = [_clean_header(v) for v in grid[0]] if grid else []
-        raise ImportRejected(name, [
-            Problem(row, header[col - 1] if col - 1 < len(header) and row > 1 else None, FORMULA.format(formula=formula))
-            for row, col, formula in formulas
-        ])
-    return grid, controls
-
-
-def _control_characters(grid: list[list], columns: list[str]) -> list[Problem]:
-    problems = []
-    for number, row in enumerate(grid, start=1):
-        for position, value in enumerate(row):
-            found = _CONTROL_RE.search(value) if isinstance(value, str) else None
-            if found:
-                column = None if number == 1 else (columns[position] if position < len(columns) and columns[position]
-                                                   else f"#{position + 1}")
-                problems.append(Problem(number, column, CONTROL_CHARACTER.format(code=ord(found.group()))))
-    return problems
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -9,13 +9,16 @@ from sqlalchemy.orm import Session
 
 from storage.audit import COMMAND_LINE, record_change
 from storage.catalog import Catalog, MetricDefinition
+from storage.echo import shorten
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, in_batches, insert_rows, is_blank, require_columns, text,
+    CellError, ImportRejected, ImportResult, Problem, StoppedReading, in_batches, insert_rows, is_blank,
+    require_columns, text,
 )
 from storage.importers.figure_cells import (
     FractionWatch, as_at_day, check_period, check_value, count_value, figure_value,
 )
 from storage.importers.files import Table, read_table
+from storage.importers.limits import MAX_PROBLEMS, TOO_MANY_PROBLEMS
 from storage.models import ImportRow, MetricRow, ObservationHistoryRow, ObservationRow
 from storage.periods import Month, Period, PeriodError, parse_month, parse_period, period_kind, period_start
 
@@ -30,7 +33,7 @@ UNKNOWN_METRIC = "unknown metric {name!r}; did you mean: {suggestions}"
 UNKNOWN_METRIC_NOTHING_CLOSE = "unknown metric {name!r}; `kpibot metrics` lists the slugs and names"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObservationRecord:
     row: int
     metric: MetricDefinition
@@ -42,22 +45,47 @@ class ObservationRecord:
     as_at: date | None = None
 
 
-def _metric(catalog: Catalog, raw, row: int, column: str, problems: list[Problem]) -> MetricDefinition | None:
-    name = text(raw)
-    if not name:
-        problems.append(Problem(row, column, "no metric given"))
-        return None
-    metric = catalog.find(name)
-    if metric is None:
-        suggestions = ", ".join(m.slug for m in catalog.suggest(name))
-        problems.append(Problem(row, column, UNKNOWN_METRIC.format(name=name, suggestions=suggestions) if suggestions
-                                else UNKNOWN_METRIC_NOTHING_CLOSE.format(name=name)))
-        return None
-    if metric.derived_from_reviews:
-        problems.append(Problem(row, column, f"{metric.slug} is worked out from the review log; "
-                                             "load cases with `kpibot import reviews` instead"))
-        return None
-    return metric
+class MetricNames:
+    """The metric each name in a file stands for, looked up once per distinct name. Suggestions for a miss are
+    worked out for the first SUGGESTED_NAMES misses only: each compares the name with every slug, name and alias,
+    and a file of thousands of unknown names would otherwise take minutes to refuse."""
+
+    SUGGESTED_NAMES = 20
+    LONGEST_NAME = 200   # no metric's name or alias is longer; a longer cell is not worth comparing
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self._known: dict[str, tuple[MetricDefinition | None, str | None]] = {}
+        self._suggested = 0
+
+    def find(self, raw, row: int, column: str, problems: list[Problem]) -> MetricDefinition | None:
+        name = text(raw)
+        if not name:
+            problems.append(Problem(row, column, "no metric given"))
+            return None
+        known = self._known.get(name)
+        if known is None:
+            known = self._known[name] = self._look_up(name)
+        metric, problem = known
+        if problem:
+            problems.append(Problem(row, column, problem))
+        return metric
+
+    def _look_up(self, name: str) -> tuple[MetricDefinition | None, str | None]:
+        metric = self.catalog.find(name)
+        if metric is None:
+            close = []
+            if self._suggested < self.SUGGESTED_NAMES and len(name) <= self.LONGEST_NAME:
+                self._suggested += 1
+                close = self.catalog.suggest(name)
+            suggestions = ", ".join(m.slug for m in close)
+            shown = shorten(name)
+            return None, (UNKNOWN_METRIC.format(name=shown, suggestions=suggestions) if suggestions
+                          else UNKNOWN_METRIC_NOTHING_CLOSE.format(name=shown))
+        if metric.derived_from_reviews:
+            return None, (f"{metric.slug} is worked out from the review log; "
+                          "load cases with `kpibot import reviews` instead")
+        return metric, None
 
 
 def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Problem],
@@ -65,8 +93,9 @@ def _long_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
     require_columns(table, LONG_REQUIRED, LONG_OPTIONAL)
     records = []
     as_at_position = table.columns.index(AS_AT) if AS_AT in table.columns else None
-    for number, row in table.numbered_rows():
-        metric = _metric(catalog, table.cell(row, "metric"), number, "metric", problems)
+    names = MetricNames(catalog)
+    for number, row in table.numbered_rows(problems):
+        metric = names.find(table.cell(row, "metric"), number, "metric", problems)
         try:
             period = parse_period(text(table.cell(row, "period")))
         except PeriodError as exc:
@@ -165,8 +194,9 @@ def _wide_records(table: Table, catalog: Catalog, today: date, problems: list[Pr
     if problems:
         raise ImportRejected(table.filename, problems)
     records = []
-    for number, row in table.numbered_rows():
-        metric = _metric(catalog, row[0], number, key, problems)
+    names = MetricNames(catalog)
+    for number, row in table.numbered_rows(problems):
+        metric = names.find(row[0], number, key, problems)
         if metric is None:
             continue
         try:
@@ -207,6 +237,9 @@ def read_observations(path, catalog: Catalog, today: date) -> tuple[Table, list[
     problems.extend(fractions.problems())
     seen: dict[tuple[str, str], int] = {}
     for record in records:
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(StoppedReading(record.row, None, TOO_MANY_PROBLEMS.format(limit=MAX_PROBLEMS)))
+            break
         key = (record.metric.slug, record.period.label)
         if key in seen:
             problems.append(Problem(record.row, "period", f"{record.metric.slug} {record.period.label} is also on row {seen[key]}"))

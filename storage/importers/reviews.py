@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from storage.audit import COMMAND_LINE, record_change
 from storage.importers.common import (
-    CellError, ImportRejected, ImportResult, Problem, in_batches, insert_rows, is_blank, parse_day, require_columns,
-    text,
+    CellError, ImportRejected, ImportResult, Problem, echo, in_batches, insert_rows, is_blank, parse_day,
+    require_columns, text, too_long,
 )
 from storage.importers.files import read_table
 from storage.models import ImportRow, ReviewRow
@@ -22,6 +22,13 @@ _NO = {"no", "n", "false", "0", ""}
 COMPLETED_BEFORE_RECEIVED = "{completed} is before the date received, {received}"
 
 
+def _key(reference: str) -> str:
+    """A reference compared without case; the text itself when it is already upper case, so that a log of
+    thousands of cases does not hold every reference twice while it is checked."""
+    upper = reference.upper()
+    return reference if upper == reference else upper
+
+
 def read_reviews(path, today) -> tuple[object, list[Review]]:
     table = read_table(path)
     require_columns(table, ["reference", "received"], ["completed", "outcome", "learning"])
@@ -29,14 +36,18 @@ def read_reviews(path, today) -> tuple[object, list[Review]]:
     reviews: list[Review] = []
     seen: dict[str, int] = {}
     cell = lambda row, column: table.cell(row, column) if column in table.columns else None  # noqa: E731
-    for number, row in table.numbered_rows():
+    for number, row in table.numbered_rows(problems):
         reference = text(cell(row, "reference"))
+        long_reference = too_long(reference, ReviewRow.reference, "reference")
         if not reference:
             problems.append(Problem(number, "reference", "no reference given"))
-        elif reference.upper() in seen:
-            problems.append(Problem(number, "reference", f"{reference} is also on row {seen[reference.upper()]}"))
+        elif long_reference:
+            problems.append(Problem(number, "reference", long_reference))
+            reference = ""
+        elif _key(reference) in seen:
+            problems.append(Problem(number, "reference", f"{reference} is also on row {seen[_key(reference)]}"))
         else:
-            seen[reference.upper()] = number
+            seen[_key(reference)] = number
         dates = {}
         for column in ("received", "completed"):
             raw = cell(row, column)
@@ -60,14 +71,14 @@ def read_reviews(path, today) -> tuple[object, list[Review]]:
         outcome_text = " ".join(text(cell(row, "outcome")).lower().split())
         outcome = _OUTCOMES.get(outcome_text)
         if outcome_text and outcome is None:
-            problems.append(Problem(number, "outcome", f"{outcome_text!r} is not an outcome; use upheld or not upheld"))
+            problems.append(Problem(number, "outcome", f"{echo(outcome_text)} is not an outcome; use upheld or not upheld"))
         elif completed is None and outcome:
             problems.append(Problem(number, "outcome", "an open review (no completed date) cannot have an outcome yet"))
         elif completed is not None and not outcome:
             problems.append(Problem(number, "outcome", "a completed review needs an outcome: upheld or not upheld"))
         learning_text = text(cell(row, "learning")).lower()
         if learning_text not in _YES | _NO:
-            problems.append(Problem(number, "learning", f"{learning_text!r} is not yes or no"))
+            problems.append(Problem(number, "learning", f"{echo(learning_text)} is not yes or no"))
         if received and reference:
             reviews.append(Review(reference, received, completed, outcome, learning_text in _YES))
     if problems:
