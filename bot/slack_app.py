@@ -42,7 +42,7 @@ STILL_WORKING = "Still working on it: the answer will follow in this channel."
 CANNOT_POST = ("I couldn't post the file in this channel ({error}). Invite me with `/invite @kpibot`, "
                "or ask me in a direct message.")
 DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try again."
-ALREADY_DONE = "Already done: Slack delivered this same request again, and it was carried out the first time."
+ALREADY_DONE = "Already done: this exact request arrived before and was carried out then."
 ALREADY_DONE_HINT = "Nothing was changed this time. To do it again, run the command again."
 
 
