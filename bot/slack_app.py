@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.http_server import RECEIVED_AT
-from bot.render_slack import SUGGESTION_ACTION, render_message
+from bot.render_slack import SUGGESTION_ACTION, escape_mrkdwn, render_message
 from bot.settings import Settings
 from bot.slack_connection import CANNOT_LISTEN, SlackStartError, SocketModeConnection, check_bot_token
 from bot.slack_logging import quiet_slack_libraries
@@ -185,12 +185,16 @@ class SlackCommands:
         except Exception as exc:  # the response_url may have expired (30 minutes)
             LOGGER.warning("could not answer %s through its response_url: %s", request.command, exc)
         channel = request.user_id if response.charts_to_requester else request.channel_id
-        uploads = [dict(content=c.png, filename=c.filename, title=c.title, alt_txt=c.alt_text) for c in response.charts]
-        uploads += [dict(content=f.content, filename=f.filename, title=f.title) for f in response.files]
+        from storage.filenames import safe_filename
+
+        uploads = [dict(content=c.png, filename=safe_filename(c.filename, fallback="chart"), title=c.title,
+                        alt_txt=c.alt_text) for c in response.charts]
+        uploads += [dict(content=f.content, filename=safe_filename(f.filename), title=f.title) for f in response.files]
         for upload in uploads:
             try:
                 client.files_upload_v2(
-                    channel=channel, initial_comment=f"{upload['title']} (asked for by <@{request.user_id}>)", **upload,
+                    channel=channel, initial_comment=f"{escape_mrkdwn(upload['title'])} (asked for by <@{request.user_id}>)",
+                    **upload,
                 )
             except SlackApiError as exc:
                 error = exc.response.get("error", "unknown_error")

@@ -162,3 +162,24 @@ def test_the_bots_own_channel_mention_links_in_blocks_and_notification_alike(loa
 def test_escape_mrkdwn_is_for_any_text_shown_as_mrkdwn():
     assert escape_mrkdwn("Trend <!here> & <@U0X> \x07") == "Trend &lt;!here&gt; &amp; &lt;@U0X&gt; "
     assert escape_mrkdwn("<#C0GOV>") == "&lt;#C0GOV&gt;"   # only a response's own text keeps its mentions
+
+
+def test_an_uploads_comment_carries_a_chart_title_from_data_inert_and_its_file_name_safe():
+    # the comment of a chart upload is mrkdwn that Slack notifies on; the title comes from the catalog's names
+    from bot.slack_app import SlackCommands
+    from commands.registry import CommandRequest
+    from commands.response import Chart, Response
+
+    class Client:
+        def __init__(self):
+            self.uploads = []
+
+        def files_upload_v2(self, **upload):
+            self.uploads.append(upload)
+
+    client = Client()
+    commands = SlackCommands.__new__(SlackCommands)
+    response = Response(title="t", charts=[Chart("<!channel> trend", b"\x89PNG", "alt", "../<!here>.png")])
+    commands._send(response, CommandRequest("/kpi", "x", "U0ASKER", "C0GOV"), lambda **kw: None, client)
+    assert client.uploads[0]["initial_comment"] == "&lt;!channel&gt; trend (asked for by <@U0ASKER>)"
+    assert client.uploads[0]["filename"] == "here.png"
