@@ -179,9 +179,10 @@ class SlackCommands:
 
         answer.add_done_callback(delivered)
 
-    def _send(self, response: Response, request: CommandRequest, respond: Callable, client: WebClient) -> None:
+    def _send(self, response: Response, request: CommandRequest, respond: Callable, client: WebClient,
+              replace_original: bool = False) -> None:
         try:
-            respond(**render_message(response), replace_original=False)
+            respond(**render_message(response), replace_original=replace_original)
         except Exception as exc:  # the response_url may have expired (30 minutes)
             LOGGER.warning("could not answer %s through its response_url: %s", request.command, exc)
         channel = request.user_id if response.charts_to_requester else request.channel_id
@@ -205,7 +206,8 @@ class SlackCommands:
                 respond(response_type="ephemeral", replace_original=False,
                         text=DELIVERY_FAILED.format(error=type(exc).__name__))
 
-    def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable, request: BoltRequest) -> None:
+    def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable, request: BoltRequest,
+                           client: WebClient) -> None:
         """A click on a suggested command: acknowledged at once, answered in place of the message it was on."""
         ack()
         action = (body.get("actions") or [{}])[0]
@@ -218,7 +220,8 @@ class SlackCommands:
                   else self._commands.submit(self.registry.run_line, line, user_id=user_id, channel_id=channel_id))
 
         def answered(done: Future) -> None:
-            self._deliveries.submit(lambda: respond(**render_message(done.result()), replace_original=True))
+            # in place of the message it was on, with the charts or files of the answer, as a typed command's
+            self._deliveries.submit(self._send, done.result(), _request(typed), respond, client, True)
 
         answer.add_done_callback(answered)
 

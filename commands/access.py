@@ -65,6 +65,8 @@ class AccessPolicy:
 
     def may_see_cases(self, identity: Identity, place: Place) -> bool:
         """Case details: in an allowed channel, or in the bot's own direct message with an editor or admin."""
+        if identity.is_guest:
+            return False  # refused before this is asked; never let a guest through if it is asked alone
         if identity.user_id == CONSOLE or self.channel_sees_cases(place.conversation_id):
             return True
         return place.direct_with_bot and self.role_of(identity) in ("editor", "admin")

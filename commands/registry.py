@@ -137,7 +137,7 @@ class CommandRegistry:
         refusal = self.refusal_for(request)
         if refusal is not None:
             return error(*refusal)
-        from sqlalchemy.exc import DBAPIError, OperationalError
+        from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as SQLAlchemyTimeout
 
         try:
             return handler(request, self.context)
@@ -146,6 +146,9 @@ class CommandRegistry:
                 LOGGER.exception("command %s failed", request.command)
                 return error(INTERNAL_ERROR, INTERNAL_ERROR_HINT)
             LOGGER.warning("command %s: database unreachable (%s)", request.command, type(exc.orig).__name__)
+            return error(DATA_UNAVAILABLE, DATA_UNAVAILABLE_HINT)
+        except SQLAlchemyTimeout:  # every connection of the pool busy for longer than its wait: a database too slow
+            LOGGER.warning("command %s: no database connection free in time", request.command)
             return error(DATA_UNAVAILABLE, DATA_UNAVAILABLE_HINT)
         except Exception:
             LOGGER.exception("command %s failed", request.command)

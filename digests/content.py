@@ -290,7 +290,9 @@ def _section_chart(session, context, name: str, comparisons: list[PanelCompariso
              for c in comparisons if c.period is not None]
     if not items:
         return None
-    slug = name.lower().replace(" ", "-")
+    from storage.filenames import safe_stem
+
+    slug = safe_stem(name.lower(), fallback="section")
     return _chart(lambda: section_chart(name, items, CHART_SOURCE), name, f"{slug}.png")
 
 
