@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from itertools import islice
+from typing import TYPE_CHECKING, Iterable
 
 from storage.echo import shorten
 from storage.periods import PeriodError, parse_date
@@ -164,6 +166,12 @@ def parse_money(value) -> Decimal:
 _MIDNIGHT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]00:00(:00)?$")
 
 
+@lru_cache(maxsize=8192)
+def _iso_day(cleaned: str) -> date:
+    """2025-09-30 as a date, one object per day however many rows share it (a long log holds each date often)."""
+    return date.fromisoformat(cleaned)
+
+
 def parse_day(value) -> date:
     """A date in any form people write one (2025-09-30, 30/09/2025, 30 Sep 2025), or an Excel date cell."""
     if isinstance(value, datetime):
@@ -173,7 +181,7 @@ def parse_day(value) -> date:
     cleaned = text(value)
     if len(cleaned) == 10 and cleaned[4] == "-" and cleaned[7] == "-":
         try:
-            return date.fromisoformat(cleaned)   # the common case, ten times quicker than strptime
+            return _iso_day(cleaned)   # the common case, ten times quicker than strptime
         except ValueError:
             pass
     if _MIDNIGHT_RE.match(cleaned):
@@ -219,15 +227,19 @@ def require_columns(table: Table, required: list[str], optional: list[str] = ())
         raise ImportRejected(table.filename, problems)
 
 
-def insert_rows(session, model, rows: list[dict]) -> None:
-    """Insert new rows in batches of plain INSERTs (no ORM object per row), in the caller's transaction."""
+def insert_rows(session, model, rows: Iterable[dict]) -> None:
+    """Insert new rows in batches of plain INSERTs (no ORM object per row), in the caller's transaction. `rows`
+    may be a generator: only one batch of them is built at a time."""
     from sqlalchemy import insert
 
-    if not rows:
+    rows = iter(rows)
+    batch = list(islice(rows, INSERT_BATCH))
+    if not batch:
         return
     session.flush()
-    for batch in in_batches(rows, INSERT_BATCH):
+    while batch:
         session.execute(insert(model), batch)
+        batch = list(islice(rows, INSERT_BATCH))
 
 
 def in_batches(values: list, size: int = LOOKUP_BATCH):

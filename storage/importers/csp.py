@@ -124,8 +124,7 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime, plac
                 problems.append(Problem(number, "area", f"{echo(area_text)} has no {year} allocation (areas with one: "
                                                         f"{known}); import csp-allocations first"))
         if spent_on and area and project and amount is not None:
-            records.append(dict(spent_on=spent_on, area=area, project=project, amount=amount,
-                                source=table.filename, loaded_by=loaded_by, loaded_at=now))
+            records.append((spent_on, area, project, amount))   # a tuple: a long file is held while it is checked
     if problems:
         raise ImportRejected(table.filename, problems)
     if not records:
@@ -134,9 +133,10 @@ def import_csp_spend(session: Session, path, loaded_by: str, now: datetime, plac
                       inserted=len(records), replaced=0, loaded_by=loaded_by, loaded_at=now)
     session.add(batch)
     session.flush()
-    for record in records:
-        record["import_id"] = batch.id
-    insert_rows(session, CspSpendRow, records)
+    insert_rows(session, CspSpendRow, (
+        dict(spent_on=spent_on, area=area, project=project, amount=amount, source=table.filename,
+             loaded_by=loaded_by, loaded_at=now, import_id=batch.id)
+        for spent_on, area, project, amount in records))
     result = ImportResult("CSP spend", table.filename, len(records), len(records), 0)
     record_change(session, now, loaded_by, place, action, result.summary())
     return result

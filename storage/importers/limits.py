@@ -62,7 +62,7 @@ OTHER_PARTS_TOO_LARGE = ("the workbook's shared text and formatting unpack to {s
                          "reads; save the sheet as CSV (CSV UTF-8), or copy its values into a new workbook")
 SHEET_ROW_TOO_LARGE = ("the row takes more than the {limit} of the sheet's XML that one row may; "
                        "shorten its longest cells (a cell holds at most 32,767 characters)")
-SHEET_OUTSIDE_ROWS_TOO_LARGE = ("the sheet {part} holds {size} besides its rows (formats, views, rules), more than "
-                                "the {limit} an import reads; copy its values into a new workbook, or save it as CSV")
+SHEET_OUTSIDE_ROWS_TOO_LARGE = ("the sheet {part} holds more than {limit} besides its rows (formats, views, rules), "
+                                "more than an import reads; copy its values into a new workbook, or save it as CSV")
 WORKBOOK_NOT_PLAIN_XML = ("the workbook's part {part} declares a document type (<!DOCTYPE), which Excel never "
                           "writes; save the sheet again from Excel or as CSV")

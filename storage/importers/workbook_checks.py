@@ -45,22 +45,23 @@ def check_workbook(path: Path, name: str) -> None:
         raise refusal(name, NOT_A_WORKBOOK.format(error=error_text(exc))) from None
     with archive:
         sizes = {info.filename: info.file_size for info in archive.infolist()}
-        total = sum(sizes.values())
-        if total > MAX_XLSX_UNPACKED_BYTES:
-            raise refusal(name, WORKBOOK_UNPACKS_TOO_LARGE.format(size=megabytes(total),
-                                                                  limit=megabytes(MAX_XLSX_UNPACKED_BYTES)))
         sheets = _worksheets(archive, sizes, name)
+        for part in sheets:
+            if sizes[part] > MAX_XLSX_SHEET_BYTES:
+                raise refusal(name, SHEET_TOO_LARGE.format(part=part, size=megabytes(sizes[part]),
+                                                           limit=megabytes(MAX_XLSX_SHEET_BYTES)))
         other = sum(size for part, size in sizes.items() if part not in sheets)
         if other > MAX_XLSX_OTHER_BYTES:
             raise refusal(name, OTHER_PARTS_TOO_LARGE.format(size=megabytes(other),
                                                              limit=megabytes(MAX_XLSX_OTHER_BYTES)))
+        total = sum(sizes.values())
+        if total > MAX_XLSX_UNPACKED_BYTES:
+            raise refusal(name, WORKBOOK_UNPACKS_TOO_LARGE.format(size=megabytes(total),
+                                                                  limit=megabytes(MAX_XLSX_UNPACKED_BYTES)))
         for part in sizes:
             if part not in sheets and part.endswith((".xml", ".rels")):
                 _check_plain_xml(archive.read(part), part, name)
         for position, part in enumerate(sheets):
-            if sizes[part] > MAX_XLSX_SHEET_BYTES:
-                raise refusal(name, SHEET_TOO_LARGE.format(part=part, size=megabytes(sizes[part]),
-                                                           limit=megabytes(MAX_XLSX_SHEET_BYTES)))
             with archive.open(part) as stream:
                 _scan_sheet(stream, part, name, rows_too=position == 0)
 
@@ -176,7 +177,7 @@ class _SheetScan:
         after = read - self.rows_end if self.rows_end is not None else 0
         if before + after > MAX_XLSX_OUTSIDE_ROWS_BYTES:
             raise refusal(self.name, SHEET_OUTSIDE_ROWS_TOO_LARGE.format(
-                part=self.part, size=megabytes(before + after), limit=megabytes(MAX_XLSX_OUTSIDE_ROWS_BYTES)))
+                part=self.part, limit=megabytes(MAX_XLSX_OUTSIDE_ROWS_BYTES)))
 
 
 def _scan_sheet(stream, part: str, name: str, rows_too: bool) -> None:
