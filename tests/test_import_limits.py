@@ -273,7 +273,8 @@ def test_the_largest_file_accepted_refused_at_its_last_row_stays_under_the_ceili
         def rows():
             yield inline_row(1, SPEND_HEADER)
             for start in range(0, MAX_ROWS - 1, 10_000):
-                yield b"".join(inline_row(i + 2, _spend_line(i)) for i in range(start, min(start + 10_000, MAX_ROWS - 1)))
+                block = range(start, min(start + 10_000, MAX_ROWS - 1))
+                yield b"".join(inline_row(i + 2, _spend_line(i)) for i in block)
             yield inline_row(last, ["2025-05-01", "Rutland", "Project X", "abc"])
         path = write_workbook(tmp_path / "spend.xlsx", rows())
     done = kpibot_import(db, "csp-spend", path, tmp_path)

@@ -40,7 +40,7 @@ class Table:
     columns: list[str]
     original_columns: list
     sha256: str
-    csv: bool
+    from_csv: bool
     _rows: Iterator[tuple[int, list]] = field(repr=False)
 
     def cell(self, row: list, column: str):
@@ -65,7 +65,7 @@ class Table:
             if number - 1 > MAX_ROWS:
                 raise refusal(self.filename, TOO_MANY_ROWS.format(limit=MAX_ROWS))
             if len(row) > width and any(not is_blank(v) for v in row[width:]):
-                wording = TOO_MANY_CELLS_CSV if self.csv else TOO_MANY_CELLS
+                wording = TOO_MANY_CELLS_CSV if self.from_csv else TOO_MANY_CELLS
                 raise refusal(self.filename, wording.format(cells=len(row), width=width), row=number)
             cells = list(row[:width]) + [None] * (width - len(row))
             found = cell_problems(number, cells, self.columns)

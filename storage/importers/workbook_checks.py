@@ -7,11 +7,13 @@ import struct
 import zipfile
 from pathlib import Path
 
+from storage.echo import shorten
 from storage.importers.common import ImportRejected, refusal
 from storage.importers.limits import (
-    MAX_ROWS, TOO_MANY_ROWS_STORED, MAX_XLSX_OTHER_BYTES, MAX_XLSX_OUTSIDE_ROWS_BYTES, MAX_XLSX_PARTS, MAX_XLSX_ROW_BYTES, MAX_XLSX_SHEET_BYTES,
-    MAX_XLSX_UNPACKED_BYTES, OTHER_PARTS_TOO_LARGE, SHEET_OUTSIDE_ROWS_TOO_LARGE, SHEET_ROW_TOO_LARGE,
-    SHEET_TOO_LARGE, WORKBOOK_NOT_PLAIN_XML, WORKBOOK_TOO_MANY_PARTS, WORKBOOK_UNPACKS_TOO_LARGE, megabytes,
+    MAX_ROWS, MAX_XLSX_OTHER_BYTES, MAX_XLSX_OUTSIDE_ROWS_BYTES, MAX_XLSX_PARTS, MAX_XLSX_ROW_BYTES,
+    MAX_XLSX_SHEET_BYTES, MAX_XLSX_UNPACKED_BYTES, OTHER_PARTS_TOO_LARGE, SHEET_OUTSIDE_ROWS_TOO_LARGE,
+    SHEET_ROW_TOO_LARGE, SHEET_TOO_LARGE, TOO_MANY_ROWS_STORED, WORKBOOK_NOT_PLAIN_XML, WORKBOOK_TOO_MANY_PARTS,
+    WORKBOOK_UNPACKS_TOO_LARGE, megabytes,
 )
 
 NOT_A_WORKBOOK = "not a readable Excel workbook ({error})"
@@ -30,8 +32,6 @@ _DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)")
 
 def error_text(exc: BaseException) -> str:
     """A library's error as one short line: it may quote the file, and the file may hold anything."""
-    from storage.echo import shorten
-
     return shorten(" ".join(str(exc).split()) or type(exc).__name__, ERROR_ECHO_LIMIT)
 
 
@@ -105,7 +105,8 @@ def _worksheets(archive: zipfile.ZipFile, sizes: dict[str, int], name: str) -> l
             _check_plain_xml(archive.read(part), part, name)
         parser = WorkbookParser(archive, workbook_part, keep_links=False)
         parser.parse()
-        targets = [rel.target for _, rel in parser.find_sheets() if rel.target in sizes and "chartsheet" not in rel.Type]
+        targets = [rel.target for _, rel in parser.find_sheets()
+                   if rel.target in sizes and "chartsheet" not in rel.Type]
     except ImportRejected:
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged package
