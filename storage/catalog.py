@@ -253,9 +253,28 @@ def section_words(text: str) -> list[str]:
     return [word for word in _normal(text).split() if word not in SECTION_FILLER]
 
 
+def _refuse_control_characters(value: Any, where: str) -> None:
+    """Names, definitions and aliases are shown in chat, charts and Word: a control character (YAML's "\\0" or
+    "\\a" escapes write them) is refused here, naming where it is, rather than failing a database or a snapshot."""
+    from storage.text_rules import control_character_problem
+
+    if isinstance(value, str):
+        problem = control_character_problem(value, "the text")
+        if problem is not None:
+            raise CatalogError(f"{where}: {problem} Remove it and import the catalog again.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(str(key), where)
+            _refuse_control_characters(item, f"{where}, {key}")
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            _refuse_control_characters(item, f"{where} #{position + 1}")
+
+
 def parse_catalog(data: Any, source: str) -> Catalog:
     if not isinstance(data, dict) or not isinstance(data.get("metrics"), list):
         raise CatalogError(f"{source}: expected a mapping with a 'metrics' list")
+    _refuse_control_characters(data, source)
     sections: dict[str, Section] = {}
     for position, item in enumerate(data.get("sections") or []):
         if not isinstance(item, dict) or not item.get("name"):

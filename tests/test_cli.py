@@ -107,6 +107,22 @@ def test_import_catalog_adds_a_user_metric(workdir):
     assert "slug 'Bad Slug' must be kebab-case" in failed.stderr
 
 
+@pytest.mark.parametrize("escape, named", [("\\0", "U+0000 (NUL)"), ("\\a", "U+0007 (BEL)")])
+def test_import_catalog_refuses_a_control_character_naming_where_it_is(workdir, escape, named):
+    # YAML's double-quoted escapes write a NUL or a bell into a name: refused, not a database error
+    bad = workdir / "nul.yaml"
+    bad.write_text(
+        "metrics:\n  - slug: engagement-events\n"
+        f'    name: "Engagement{escape} events"\n'
+        "    definition: Community events the Commissioner attended in the month.\n"
+        "    section: Engagement\n    unit: count\n    aggregate: sum\n    polarity: higher_better\n"
+    )
+    failed = run(["import", "catalog", str(bad)], workdir)
+    assert failed.returncode == 1
+    assert f"metrics #1, name: the text contains {named} at character 11" in failed.stderr
+    assert "Traceback" not in failed.stderr and "unexpected" not in failed.stderr
+
+
 def test_invalid_setting_fails_with_one_line_naming_it(tmp_path):
     result = run(["metrics"], tmp_path, {"KPIBOT_REVIEW_DUE_DAYS": "soon"})
     assert result.returncode == 2
