@@ -2,23 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.models import DigestAttemptRow, DigestDeliveryRow, DigestSubscriptionRow
+from storage.repository import aware_utc
 
 CLAIMED, POSTED, FAILED, SKIPPED, HELD = "claimed", "posted", "failed", "skipped", "held"
 FINAL_STATES = (POSTED, SKIPPED, HELD)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything here is stored in UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
 
 
 def delivery_key(channel_id: str, kind: str, period: str) -> str:
@@ -44,7 +38,7 @@ class Subscription:
 
 def _subscription(row: DigestSubscriptionRow) -> Subscription:
     return Subscription(row.id, row.channel_id, row.kind, row.day_of_week, row.hour, row.minute, row.timezone,
-                        row.created_by, aware(row.problem_reported_at), aware(row.updated_at))
+                        row.created_by, aware_utc(row.problem_reported_at), aware_utc(row.updated_at))
 
 
 def subscribe(db: Database, channel_id: str, kind: str, day_of_week: str, hour: int, minute: int, tz: str,
@@ -120,9 +114,9 @@ def claim(db: Database, channel_id: str, kind: str, period: str, scheduled_for: 
             DigestDeliveryRow.period == period))
         if row is None or row.state in FINAL_STATES or row.permanent or row.attempts >= max_attempts:
             return None
-        if row.state == CLAIMED and now - aware(row.claimed_at) < stale_after:
+        if row.state == CLAIMED and now - aware_utc(row.claimed_at) < stale_after:
             return None
-        first_claimed = aware(row.claimed_at)
+        first_claimed = aware_utc(row.claimed_at)
         # Compare-and-swap on the attempt count: of several processes taking over, one wins.
         taken = session.execute(update(DigestDeliveryRow).where(
             DigestDeliveryRow.id == row.id, DigestDeliveryRow.attempts == row.attempts,
@@ -200,8 +194,8 @@ def deliveries(db: Database, channel_id: str | None = None) -> list[DeliveryReco
 
 
 def _record(row: DigestDeliveryRow) -> DeliveryRecord:
-    return DeliveryRecord(row.channel_id, row.kind, row.period, row.state, aware(row.scheduled_for),
-                          aware(row.finished_at), row.message_ts, row.error, row.attempts)
+    return DeliveryRecord(row.channel_id, row.kind, row.period, row.state, aware_utc(row.scheduled_for),
+                          aware_utc(row.finished_at), row.message_ts, row.error, row.attempts)
 
 
 def clear_problem(db: Database, subscription_id: int) -> None:
