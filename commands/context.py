@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Callable
 
 from commands.access import AccessPolicy
 from storage.db import Database
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from storage.repository import utcnow
 
 
 CONSOLE_USER = "console"
@@ -21,7 +18,7 @@ class CommandContext:
     db: Database
     review_due_days: int = 28
     csp_lag_margin_pp: float = 25.0
-    clock: Callable[[], datetime] = field(default=_utcnow)
+    clock: Callable[[], datetime] = field(default=utcnow)
     timezone: str = "Europe/London"
     classification: str = "OFFICIAL"
     admin_user_ids: frozenset[str] = frozenset()

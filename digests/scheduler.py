@@ -18,6 +18,7 @@ from digests.delivery import DeliveryPolicy, DigestBuilder, DigestTransport, run
 from digests.schedule import Schedule
 from storage import digest_store as ledger
 from storage.db import Database
+from storage.repository import utcnow
 
 LOGGER = logging.getLogger(__name__)
 CATCH_UP_JOB = "digest-catch-up"
@@ -34,13 +35,9 @@ def cron_trigger(schedule: Schedule) -> CronTrigger:
                        timezone=schedule.zone)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class DigestScheduler:
     def __init__(self, db: Database, transport: DigestTransport, build: DigestBuilder, policy: DeliveryPolicy,
-                 check_minutes: float = 5.0, clock: Callable[[], datetime] = _utcnow,
+                 check_minutes: float = 5.0, clock: Callable[[], datetime] = utcnow,
                  on_outcome: Callable[[str, str], None] | None = None):
         self.on_outcome = on_outcome
         self.db = db
@@ -60,7 +57,7 @@ class DigestScheduler:
     def start(self) -> None:
         self._scheduler.start()
         self._scheduler.add_job(self.check, "interval", minutes=self.check_minutes, id=CATCH_UP_JOB,
-                                next_run_time=datetime.now(timezone.utc))
+                                next_run_time=utcnow())
         LOGGER.info("digest scheduler started; looking for due digests every %g minutes", self.check_minutes)
 
     def shutdown(self) -> None:
