@@ -44,8 +44,8 @@ HEADER_FILL = "D9E2F3"  # a pale blue header row: black text on it is over 15:1
 FIXED_DATE = datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 PAGE_OF = ("Page ", "PAGE", " of ", "NUMPAGES")
-# The RAG ratings a cell is shaded for, in the words used everywhere else.
-RAG_WORDS = {rag: rag_word(rag) for rag in ("green", "amber", "red")}
+# The RAG ratings a cell is shaded for (and given its word, storage.figures.rag_word, when it has no text).
+SHADED_RAGS = ("green", "amber", "red")
 
 
 def write_docx(document: Document) -> bytes:
@@ -213,7 +213,7 @@ def _write_table(word, block: TableBlock) -> None:
             cell = row.cells[column_index]
             rag = block.rag_cells.get((row_index, column_index))
             if rag in RAG_COLOURS and rag != "none":
-                _set_cell_text(cell, text or RAG_WORDS[rag], bold=True, colour=BADGE_INK)
+                _set_cell_text(cell, text or rag_word(rag), bold=True, colour=BADGE_INK)
                 _shade(cell, RAG_COLOURS[rag])
             else:
                 _set_cell_text(cell, text, bold=bold)

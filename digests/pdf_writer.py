@@ -19,7 +19,8 @@ from fpdf.fonts import FontFace
 
 from digests.charts.style import BADGE_INK, INK, MUTED, RAG_COLOURS
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock, printable
-from digests.docx_writer import RAG_WORDS, fit_column_widths  # the same words and column rule in both formats
+from digests.docx_writer import SHADED_RAGS, fit_column_widths  # the same shaded cells and column rule in both formats
+from storage.figures import rag_word
 
 FONT = "DejaVu"
 MARGIN_MM = 20.0
@@ -237,6 +238,11 @@ class _Cell:
     rag: str | None = None
 
 
+def _shaded_word(rag: str | None) -> str:
+    """The word a shaded RAG cell is given when it has no text of its own; none for No RAG."""
+    return rag_word(rag) if rag in SHADED_RAGS else ""
+
+
 def _cell_grid(pdf: FPDF, block: TableBlock, widths: list[float]) -> list[list[_Cell]]:
     """The header row and the body rows as they will be set: RAG cells keep (or are given) their word, and a word
     with a "/" that is wider than its column may break after the "/", as Word and LibreOffice break it."""
@@ -246,9 +252,9 @@ def _cell_grid(pdf: FPDF, block: TableBlock, widths: list[float]) -> list[list[_
         cells = []
         for column_index, text in enumerate(values[:len(inner)]):
             rag = block.rag_cells.get((row_index, column_index))
-            rag = rag if rag in RAG_WORDS else None
+            rag = rag if rag in SHADED_RAGS else None
             bold = rag is not None or row_index in block.bold_rows
-            text = text or (RAG_WORDS[rag] if rag else "")
+            text = text or (rag_word(rag) if rag else "")
             cells.append(_Cell(_breakable(pdf, text, inner[column_index], bold), bold, rag))
         grid.append(cells)
     return grid
@@ -326,7 +332,7 @@ def _column_widths_mm(pdf: FPDF, block: TableBlock) -> list[float]:
     for index, heading in enumerate(block.columns):
         plain = [row[index] for n, row in enumerate(block.rows) if index < len(row) and n not in block.bold_rows
                  and (n, index) not in block.rag_cells]
-        bold = [heading, *(row[index] or RAG_WORDS.get(block.rag_cells.get((n, index)), "")
+        bold = [heading, *(row[index] or _shaded_word(block.rag_cells.get((n, index)))
                            for n, row in enumerate(block.rows) if index < len(row)
                            and (n in block.bold_rows or (n, index) in block.rag_cells))]
         floors.append(max(widest_word(plain, False), widest_word(bold, True))
