@@ -1,0 +1,87 @@
+"""`kpibot digest run`: build a weekly or quarterly digest and post it once, or write it to a folder."""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.cli.common import Failure, cli_settings, day_option, echo, open_database
+
+
+class DigestKind(str, Enum):
+    weekly = "weekly"
+    quarterly = "quarterly"
+
+
+def digest_run(
+    kind: DigestKind = typer.Argument(..., help="weekly or quarterly"),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Deliver to this channel ID as if it were subscribed."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Figures as on this date (2025-09-30, 30/09/2025, last month); default today."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write the digest to --out instead of posting it."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for --dry-run output."),
+) -> None:
+    """Build a digest and post it (once: the delivery ledger remembers), or write it to a folder."""
+    from dataclasses import replace as replace_field
+    from datetime import timedelta
+
+    from bot.app import build_registry
+    from digests.content import digest_builder
+    from digests.delivery import DeliveryPolicy, Target, deliver
+    from digests.schedule import occurrence_for
+    from storage import digest_store
+
+    settings = cli_settings()
+    day = day_option(as_of, settings)
+    if dry_run and out is None:
+        raise Failure("--dry-run needs --out DIR: the folder to write the message and charts to")
+    registry = build_registry(settings, open_database(settings))
+    context = registry.context
+    day = day or context.today()
+    occurrence = occurrence_for(kind.value, day)
+    if kind.value == "weekly":
+        occurrence = replace_field(occurrence, as_of=day)
+    build = digest_builder(context)
+    if dry_run:
+        from bot.dry_run import write_digest
+
+        digest = build(occurrence)
+        for path in write_digest(digest, out):
+            echo(f"wrote {path}")
+        if digest.held_reason:
+            echo(f"This digest would be held back, not posted: {digest.held_reason}")
+        return
+    if not settings.slack_bot_token:
+        raise Failure("SLACK_BOT_TOKEN is not set: posting needs Slack (use --dry-run --out DIR to look first)")
+    from bot.slack_app import web_client
+    from bot.slack_transport import SlackDigestTransport
+
+    transport = SlackDigestTransport(web_client(settings))
+    policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
+                            stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
+                            max_attempts=settings.digest_max_attempts, concurrency=settings.digest_concurrency)
+    subscriptions = {s.channel_id: s for s in digest_store.active_subscriptions(context.db, kind.value)}
+    channels = [channel] if channel else list(subscriptions)
+    if not channels:
+        raise Failure(f"no channel is subscribed to the {kind.value} digest; give --channel C0123456789")
+    cached = {}
+
+    def digest_for():
+        if "digest" not in cached:
+            cached["digest"] = build(occurrence)
+        return cached["digest"]
+
+    failed = False
+    for channel_id in channels:
+        sub = subscriptions.get(channel_id)
+        target = Target(channel_id, sub.id if sub else None, sub.created_by if sub else None)
+        outcome = deliver(context.db, transport, target, occurrence, digest_for, context.clock, policy,
+                          triggered_by=f"cli:{settings.loaded_by}")
+        words = {"posted": f"posted ({outcome.message_ts})", "reconciled": f"already posted ({outcome.message_ts})",
+                 "already": "already delivered or being delivered: nothing posted", "held": f"held back: {outcome.error}",
+                 "failed": f"failed: {outcome.error}"}
+        echo(f"{kind.value} digest {occurrence.period} to {channel_id}: {words.get(outcome.state, outcome.state)}")
+        failed = failed or outcome.state in ("failed", "held")
+    if failed:
+        raise typer.Exit(1)
