@@ -261,8 +261,6 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
 
 def start_digests(settings: Settings, registry: CommandRegistry, client: WebClient):
     """The digest scheduler of this process, posting through `client`."""
-    from datetime import timedelta
-
     from bot.slack_transport import SlackDigestTransport
     from digests.content import digest_builder
     from digests.delivery import DeliveryPolicy
@@ -270,9 +268,7 @@ def start_digests(settings: Settings, registry: CommandRegistry, client: WebClie
 
     transport = SlackDigestTransport(client)
     context = registry.context
-    policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
-                            stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
-                            max_attempts=settings.digest_max_attempts, concurrency=settings.digest_concurrency)
+    policy = DeliveryPolicy.from_settings(settings)
     from bot.metrics import observe_digest
 
     scheduler = DigestScheduler(context.db, transport, digest_builder(context), policy,

@@ -11,15 +11,34 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.render_slack import render_message
 from digests.content import Digest
-from digests.delivery import DeliveryError
+from digests.delivery import DeliveryError, Failure
 from storage.filenames import safe_filename
 
 LOGGER = logging.getLogger(__name__)
 
 DIGEST_EVENT = "kpibot_digest"
-# Errors that the same request will keep getting: report them, do not retry them.
-PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "invalid_auth", "account_inactive",
-             "token_revoked", "missing_scope", "restricted_action", "not_authed", "user_not_found"}
+# Slack's error codes in delivery's words. The permanent ones the same request keeps getting: they are
+# reported, not retried. A code not named here (and any 5xx) is taken as transient and retried.
+FAILURES = {
+    "not_in_channel": Failure.NOT_A_MEMBER,
+    "channel_not_found": Failure.GONE,
+    "is_archived": Failure.GONE,
+    "user_not_found": Failure.GONE,
+    "ratelimited": Failure.RATE_LIMITED,
+    "invalid_auth": Failure.REFUSED,
+    "account_inactive": Failure.REFUSED,
+    "token_revoked": Failure.REFUSED,
+    "missing_scope": Failure.REFUSED,
+    "restricted_action": Failure.REFUSED,
+    "not_authed": Failure.REFUSED,
+}
+# What the subscriber can do, by Slack error code; `{kind}` is the digest's kind.
+HINTS = {
+    "not_in_channel": "Invite me with `/invite @kpibot` in that channel; the next digest will be posted.",
+    "channel_not_found": "The channel may have been deleted or made private; subscribe another with "
+                         "`/digest subscribe {kind} #channel`.",
+    "is_archived": "The channel is archived; subscribe another with `/digest subscribe {kind} #channel`.",
+}
 # How far back a look for a digest already posted reads at most: 1,000 messages.
 HISTORY_PAGES = 5
 HISTORY_PAGE_SIZE = 200
@@ -41,10 +60,14 @@ def _carries(message: dict, key: str) -> bool:
 
 
 def _error(exc: Exception) -> DeliveryError:
+    """A Slack SDK error as delivery's: the neutral failure, with Slack's own code as the detail."""
     if isinstance(exc, SlackApiError):
-        code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
-        return DeliveryError(code, permanent=code in PERMANENT)
-    return DeliveryError(f"connection: {type(exc).__name__}", permanent=False)
+        status = exc.response.status_code
+        code = str(exc.response.get("error") or f"http_{status}")
+        if code in FAILURES:
+            return DeliveryError(FAILURES[code], code)
+        return DeliveryError(Failure.RATE_LIMITED if status == 429 else Failure.TRANSIENT, code)
+    return DeliveryError(Failure.TRANSIENT, f"connection: {type(exc).__name__}")
 
 
 class SlackDigestTransport:
@@ -81,7 +104,7 @@ class SlackDigestTransport:
                                             title=chart.title, alt_txt=chart.alt_text)
             except (SlackClientError, OSError) as exc:
                 # The message is up and recorded; a missing chart is logged, never a reason to post twice.
-                LOGGER.warning("digest %s: chart %s not uploaded: %s", key, filename, _error(exc).reason)
+                LOGGER.warning("digest %s: chart %s not uploaded: %s", key, filename, _error(exc).detail)
         return ts
 
     def find_posted(self, channel_id: str, key: str, within: timedelta) -> str | None:
@@ -121,12 +144,16 @@ class SlackDigestTransport:
         except (SlackClientError, OSError) as exc:
             raise _error(exc) from None
 
+    def hint(self, error: DeliveryError, digest_kind: str) -> str:
+        """What the subscriber can do about `error` in Slack; "" when there is nothing they can do."""
+        return HINTS.get(error.detail, "").format(kind=digest_kind)
+
     def can_post(self, channel_id: str) -> tuple[bool, str]:
         """Whether the bot is in the channel, and if not, why not in Slack's words."""
         try:
             info = self.client.conversations_info(channel=channel_id)
         except (SlackClientError, OSError) as exc:
-            return False, _error(exc).reason
+            return False, _error(exc).detail
         channel = info.get("channel") or {}
         if channel.get("is_archived"):
             return False, "is_archived"

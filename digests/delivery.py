@@ -9,6 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Callable, Protocol
 
 from digests.content import Digest
@@ -22,22 +23,37 @@ TOLD_FAILED = ("The {kind} digest for <#{channel}> ({period}) could not be poste
                "{fix}")
 TOLD_HELD = ("The {kind} digest for <#{channel}> ({period}) was held back and not posted: {reason}. "
              "Load the figures, then run `kpibot digest run {kind} --channel {channel}`.")
-FIXES = {
-    "not_in_channel": "Invite me with `/invite @kpibot` in that channel; the next digest will be posted.",
-    "channel_not_found": "The channel may have been deleted or made private; subscribe another with "
-                         "`/digest subscribe {kind} #channel`.",
-    "is_archived": "The channel is archived; subscribe another with `/digest subscribe {kind} #channel`.",
-}
 RETRY_LATER = "I will try again shortly."
 
 
-class DeliveryError(Exception):
-    """Slack would not take the digest. `permanent` errors are not retried (e.g. not_in_channel)."""
+class Failure(str, Enum):
+    """Why a platform would not take a message, in words every platform's errors map to."""
 
-    def __init__(self, reason: str, permanent: bool):
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
+    NOT_A_MEMBER = "not a member"   # the bot is not in the conversation
+    GONE = "gone"                   # the conversation (or person) no longer exists or is archived
+    RATE_LIMITED = "rate limited"
+    TRANSIENT = "transient"         # the platform or the network failed this time
+    REFUSED = "refused"             # the platform will not let the bot do this: credentials, scopes, policy
+
+
+PERMANENT_FAILURES = frozenset({Failure.NOT_A_MEMBER, Failure.GONE, Failure.REFUSED})
+
+
+class DeliveryError(Exception):
+    """The platform would not take the digest. A permanent failure (see `PERMANENT_FAILURES`) is not retried.
+
+    `detail` is the platform's own word for it (Slack's error code, say): kept for the logs, the ledger's
+    error text and the subscriber's message, never interpreted outside the adapter that raised it.
+    """
+
+    def __init__(self, failure: Failure, detail: str):
+        super().__init__(detail)
+        self.failure = failure
+        self.detail = detail
+
+    @property
+    def permanent(self) -> bool:
+        return self.failure in PERMANENT_FAILURES
 
 
 class DigestTransport(Protocol):
@@ -54,6 +70,9 @@ class DigestTransport(Protocol):
     def tell_user(self, user_id: str, text: str) -> None:
         """A direct message to one person."""
 
+    def hint(self, error: DeliveryError, digest_kind: str) -> str:
+        """What the subscriber can do about a permanent `error`, in the platform's words ("" if nothing)."""
+
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
@@ -63,6 +82,13 @@ class DeliveryPolicy:
     # Channels posted to at once. Each channel gets one message, well inside Slack's one-a-second per
     # channel; the Web API client waits out any 429 it gets for the workspace as a whole.
     concurrency: int = 4
+
+    @classmethod
+    def from_settings(cls, settings) -> DeliveryPolicy:
+        """The policy a settings object asks for: anything with the `digest_*` values that bot's Settings has."""
+        return cls(grace=timedelta(hours=settings.digest_grace_hours),
+                   stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
+                   max_attempts=settings.digest_max_attempts, concurrency=settings.digest_concurrency)
 
 
 @dataclass(frozen=True)
@@ -127,13 +153,14 @@ def deliver(db: Database, transport: DigestTransport, target: Target, occurrence
 
 
 def _failed(db, transport, target: Target, occurrence: Occurrence, claim, exc: DeliveryError, now) -> Outcome:
-    ledger.finish(db, claim, ledger.FAILED, now(), error=exc.reason, permanent=exc.permanent)
-    LOGGER.warning("digest %s failed (%s): %s", claim.key, "permanent" if exc.permanent else "will retry", exc.reason)
+    ledger.finish(db, claim, ledger.FAILED, now(), error=exc.detail, permanent=exc.permanent)
+    LOGGER.warning("digest %s failed (%s, %s): %s", claim.key, exc.failure.value,
+                   "permanent" if exc.permanent else "will retry", exc.detail)
     if exc.permanent:
-        fix = FIXES.get(exc.reason, "").format(kind=occurrence.kind)
+        fix = transport.hint(exc, occurrence.kind)
         _tell_once(db, transport, target, now, TOLD_FAILED.format(
-            kind=occurrence.kind, channel=target.channel_id, period=occurrence.period, reason=exc.reason, fix=fix))
-    return Outcome(target.channel_id, occurrence.kind, occurrence.period, "failed", error=exc.reason)
+            kind=occurrence.kind, channel=target.channel_id, period=occurrence.period, reason=exc.detail, fix=fix))
+    return Outcome(target.channel_id, occurrence.kind, occurrence.period, "failed", error=exc.detail)
 
 
 def _tell_once(db, transport, target: Target, now, text: str) -> None:
@@ -145,7 +172,7 @@ def _tell_once(db, transport, target: Target, now, text: str) -> None:
     try:
         transport.tell_user(target.subscriber, text)
     except DeliveryError as exc:
-        LOGGER.warning("could not tell %s about a digest problem: %s", target.subscriber, exc.reason)
+        LOGGER.warning("could not tell %s about a digest problem: %s", target.subscriber, exc.detail)
 
 
 DigestBuilder = Callable[[Occurrence], Digest]
