@@ -24,7 +24,6 @@ def digest_run(
 ) -> None:
     """Build a digest and post it (once: the delivery ledger remembers), or write it to a folder."""
     from dataclasses import replace as replace_field
-    from datetime import timedelta
 
     from bot.app import build_registry
     from digests.content import digest_builder
@@ -58,9 +57,7 @@ def digest_run(
     from bot.slack_transport import SlackDigestTransport
 
     transport = SlackDigestTransport(web_client(settings))
-    policy = DeliveryPolicy(grace=timedelta(hours=settings.digest_grace_hours),
-                            stale_claim=timedelta(minutes=settings.digest_stale_claim_minutes),
-                            max_attempts=settings.digest_max_attempts, concurrency=settings.digest_concurrency)
+    policy = DeliveryPolicy.from_settings(settings)
     subscriptions = {s.channel_id: s for s in digest_store.active_subscriptions(context.db, kind.value)}
     channels = [channel] if channel else list(subscriptions)
     if not channels:
