@@ -13,12 +13,12 @@ from pathlib import Path
 from bot.render_slack import render_message
 from bot.render_text import render_text
 from digests.content import Digest
-from storage.filenames import path_inside, safe_filename, safe_stem
+from storage.filenames import path_inside, period_stem, safe_filename, safe_stem
 
 
 def digest_stem(digest: Digest) -> str:
     """The digest and its period, safe in a file name: weekly-2025-W41, quarterly-2025-26-Q2."""
-    return safe_stem(f"{digest.kind}-{digest.period}", fallback="digest")
+    return f"{safe_stem(digest.kind, fallback='digest')}-{period_stem(digest.period)}"
 
 
 def chart_names(stem: str, filenames: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from commands.context import CommandContext
 from commands.registry import CommandRegistry, CommandRequest
 from commands.response import FileAttachment, Response, Table, error, shorten
+from storage.filenames import period_stem
 from storage.figures import format_day
 from storage.periods import PeriodError, Quarter, parse_period_text
 from storage.snapshot_queries import last_complete_quarter, last_quarter_with_office_figures, quarter_has_office_figures
@@ -94,7 +95,7 @@ def produce(context: CommandContext, quarter: Quarter, formats: list[str], reque
     now = context.clock()
     snapshot = build_snapshot(context, quarter, now, context.classification)
     writers = {"docx": write_docx, "pdf": write_pdf}
-    stem = f"opcc-performance-snapshot-{quarter.label.replace('/', '-').replace(' ', '-')}"
+    stem = f"opcc-performance-snapshot-{period_stem(quarter.label)}"
     files = [FileAttachment(f"{stem}.{fmt}", writers[fmt](snapshot.document),
                             f"OPCC performance snapshot {quarter.label} ({fmt.upper()})") for fmt in formats]
     record = record_snapshot(context.db, quarter.label, requested_by, now, snapshot.data_as_of, formats,

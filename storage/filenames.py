@@ -37,6 +37,11 @@ def safe_stem(text: str, fallback: str = "file", max_length: int = MAX_STEM) -> 
     return stem or safe_stem(fallback, "file", max_length)
 
 
+def period_stem(label: str) -> str:
+    """A period's label in a file name: 2025/26 Q2 -> 2025-26-Q2, Sep 2025 -> Sep-2025, 2025-W41 as it is."""
+    return safe_stem(label, fallback="period")
+
+
 def safe_filename(name: str, fallback: str = "file", max_length: int = MAX_STEM) -> str:
     """`name` made safe, keeping a short extension (`../../x/PWNED.png` -> `x-PWNED.png`, `a/b.png` -> `a-b.png`)."""
     stem, dot, extension = str(name).rpartition(".")
