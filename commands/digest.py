@@ -191,12 +191,9 @@ def _cases_column(context: CommandContext, sub) -> str:
 
 def preview_answer(context: CommandContext, kind: str, as_of) -> Response:
     from digests.content import digest_builder
-    from digests.schedule import occurrence_for
+    from digests.schedule import asked_for
 
-    day = as_of or context.today()
-    occurrence = occurrence_for(kind, day)
-    occurrence = replace(occurrence, as_of=day) if kind == "weekly" else occurrence
-    digest = digest_builder(context)(occurrence)
+    digest = digest_builder(context)(asked_for(kind, as_of or context.today()))
     if digest.held_reason:
         return error(HELD.format(kind=kind, reason=digest.held_reason))
     return replace(digest.message, notes=[PREVIEW_NOTE, *digest.message.notes], charts_to_requester=True)

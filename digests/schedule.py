@@ -1,7 +1,7 @@
 """When digests fall due: Monday mornings, the first working day after a quarter ends, in local time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -161,6 +161,13 @@ def occurrence_for(kind: str, as_of: date, schedule: Schedule | None = None) -> 
     if kind == "weekly":
         return weekly_occurrence(schedule, as_of)
     return quarterly_occurrence(schedule, Month.of(as_of).quarter.previous())
+
+
+def asked_for(kind: str, day: date) -> Occurrence:
+    """The digest someone asks for on `day` (/digest preview, kpibot digest run): occurrence_for's, but a weekly
+    takes its figures at `day` itself rather than at its due day, so it shows the week as it stands."""
+    occurrence = occurrence_for(kind, day)
+    return replace(occurrence, as_of=day) if kind == "weekly" else occurrence
 
 
 def next_due(schedule: Schedule, now: datetime) -> Occurrence:
