@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from commands.context import CommandContext
+from storage.filenames import period_stem
 from commands.kpi_answers import MISS, NO_MATCH_HINT, choices_answer, metric_answer, miss_answer, section_answer
 from commands.options import OptionError, TypedPeriod, split_options, split_period
 from commands.registry import CommandRegistry, CommandRequest
@@ -197,7 +198,7 @@ def _chart(metric: MetricDefinition, history, comparison: PanelComparison) -> Ch
     except ChartError:
         return None
     return Chart(title=f"{metric.name} trend", png=image.png, alt_text=image.alt_text,
-                 filename=f"{metric.slug}-{comparison.period.label.replace('/', '-').replace(' ', '-')}.png")
+                 filename=f"{metric.slug}-{period_stem(comparison.period.label)}.png")
 
 
 # --- answers ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Optional
 
 import typer
@@ -18,7 +18,9 @@ class Failure(Exception):
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    from storage.repository import utcnow
+
+    return utcnow()
 
 
 def cli_settings() -> Settings:

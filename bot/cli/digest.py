@@ -23,12 +23,11 @@ def digest_run(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for --dry-run output."),
 ) -> None:
     """Build a digest and post it (once: the delivery ledger remembers), or write it to a folder."""
-    from dataclasses import replace as replace_field
 
     from bot.app import build_registry
     from digests.content import digest_builder
     from digests.delivery import DeliveryPolicy, Target, deliver
-    from digests.schedule import occurrence_for
+    from digests.schedule import asked_for
     from storage import digest_store
 
     settings = cli_settings()
@@ -38,9 +37,7 @@ def digest_run(
     registry = build_registry(settings, open_database(settings))
     context = registry.context
     day = day or context.today()
-    occurrence = occurrence_for(kind.value, day)
-    if kind.value == "weekly":
-        occurrence = replace_field(occurrence, as_of=day)
+    occurrence = asked_for(kind.value, day)
     build = digest_builder(context)
     if dry_run:
         from bot.dry_run import write_digest
