@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.render_slack import render_message
+from commands.context import CannotPost
 from digests.content import Digest
 from digests.delivery import DeliveryError, Failure
 from storage.filenames import safe_filename
@@ -32,6 +33,8 @@ FAILURES = {
     "restricted_action": Failure.REFUSED,
     "not_authed": Failure.REFUSED,
 }
+# What /digest subscribe says when the bot cannot post in the channel named.
+INVITE_FIRST = "Invite me there first with `/invite @kpibot`, then subscribe again."
 # What the subscriber can do, by Slack error code; `{kind}` is the digest's kind.
 HINTS = {
     "not_in_channel": "Invite me with `/invite @kpibot` in that channel; the next digest will be posted.",
@@ -148,15 +151,15 @@ class SlackDigestTransport:
         """What the subscriber can do about `error` in Slack; "" when there is nothing they can do."""
         return HINTS.get(error.detail, "").format(kind=digest_kind)
 
-    def can_post(self, channel_id: str) -> tuple[bool, str]:
-        """Whether the bot is in the channel, and if not, why not in Slack's words."""
+    def can_post(self, channel_id: str) -> CannotPost | None:
+        """None when the bot is in the channel; if not, why not in Slack's words and what to do in Slack."""
         try:
             info = self.client.conversations_info(channel=channel_id)
         except (SlackClientError, OSError) as exc:
-            return False, _error(exc).detail
+            return CannotPost(_error(exc).detail, INVITE_FIRST)
         channel = info.get("channel") or {}
         if channel.get("is_archived"):
-            return False, "is_archived"
+            return CannotPost("is_archived", INVITE_FIRST)
         if channel.get("is_member") or channel.get("is_im"):
-            return True, ""
-        return False, "not_in_channel"
+            return None
+        return CannotPost("not_in_channel", INVITE_FIRST)

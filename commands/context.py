@@ -13,6 +13,14 @@ from storage.repository import utcnow
 CONSOLE_USER = "console"
 
 
+@dataclass(frozen=True)
+class CannotPost:
+    """Why the bot cannot post in a conversation, as the platform's adapter puts it."""
+
+    reason: str  # the platform's own word for it (not_in_channel), shown in brackets
+    hint: str    # what the person can do about it, in that platform's terms
+
+
 @dataclass
 class CommandContext:
     db: Database
@@ -23,8 +31,8 @@ class CommandContext:
     classification: str = "OFFICIAL"
     admin_user_ids: frozenset[str] = frozenset()
     access: AccessPolicy = field(default_factory=AccessPolicy)
-    # Set by the Slack adapter: can the bot post in this channel? (ok, Slack's reason if not)
-    can_post: Callable[[str], tuple[bool, str]] | None = None
+    # Set by the platform's adapter: why the bot cannot post in this conversation, or None when it can.
+    can_post: Callable[[str], CannotPost | None] | None = None
     # Set by the scheduler: subscriptions changed, rebuild the jobs now.
     subscriptions_changed: Callable[[], None] | None = None
 

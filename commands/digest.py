@@ -22,7 +22,6 @@ WHICH_KIND = "Say which digest: weekly or quarterly."
 BAD_CHANNEL = "{text!r} is not a channel I can use."
 BAD_CHANNEL_HINT = "Pick the channel from Slack's #-autocomplete (so I get its ID), or leave it out for this channel."
 CANNOT_POST = "I can't post in <#{channel}> ({reason})."
-CANNOT_POST_HINT = "Invite me there first with `/invite @kpibot`, then subscribe again."
 SUBSCRIBED = "<#{channel}> will get the {kind} digest {when}, {content}."
 UPDATED = "<#{channel}>'s {kind} digest now comes {when}, {content}."
 WITH_CASES = "with case references (an allowed channel)"
@@ -125,9 +124,9 @@ def change_subscription(context: CommandContext, request: CommandRequest, verb: 
     except ScheduleError as exc:
         return error(str(exc), USAGE)
     if context.can_post is not None:
-        ok, reason = context.can_post(channel)
-        if not ok:
-            return error(CANNOT_POST.format(channel=channel, reason=reason), CANNOT_POST_HINT)
+        refused = context.can_post(channel)
+        if refused is not None:
+            return error(CANNOT_POST.format(channel=channel, reason=refused.reason), refused.hint)
     _, created = digest_store.subscribe(context.db, channel, kind, schedule.day_of_week, schedule.hour,
                                         schedule.minute, schedule.timezone, request.user_id, now)
     _changed(context)
