@@ -157,8 +157,7 @@ class SlackCommands:
         requests that will be refused anyway, pass without a look at the database."""
         if not request.request_key:
             return False
-        needs = self.registry.role_checks.get(request.command, lambda text: "viewer")(request.text)
-        if needs == "viewer" or self.registry.refusal_for(request) is not None:
+        if self.registry.needs(request) == "viewer" or self.registry.refusal_for(request) is not None:
             return False
         from storage.replays import first_time
 

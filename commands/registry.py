@@ -73,8 +73,11 @@ class CommandRegistry:
     def refusal_for(self, request: CommandRequest) -> tuple[str, str] | None:
         """The one place access is decided, for every command: (message, hint) when refused, else None."""
         identity, place = _asker(request)
-        needs = self.role_checks.get(request.command, lambda text: "viewer")(request.text)
-        return self.context.access.refusal(identity, place, needs, self._is_sensitive(request))
+        return self.context.access.refusal(identity, place, self.needs(request), self._is_sensitive(request))
+
+    def needs(self, request: CommandRequest) -> str:
+        """The role the request needs: viewer for a question; editor or admin for a change."""
+        return self.role_checks.get(request.command, lambda text: "viewer")(request.text)
 
     def _is_sensitive(self, request: CommandRequest) -> bool:
         """Registered as answered only where case details may be seen (a whole Panel paper), not cut to counts."""
