@@ -8,7 +8,7 @@ from concurrent.futures import Future, TimeoutError as FutureTimeout
 
 import commands
 from bot.settings import Settings
-from commands.context import CommandContext
+from answers.context import CommandContext
 from commands.registry import CommandRegistry
 from storage.db import Database
 

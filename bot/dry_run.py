@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.render_slack import render_message
+from bot.slack.render import render_message
 from bot.render_text import render_text
 from digests.content import Digest
 from storage.filenames import path_inside, period_stem, safe_filename, safe_stem

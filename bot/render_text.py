@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from commands.response import Response, Table
+from answers.response import Response, Table
 from storage.text_rules import without_control_characters
 
 

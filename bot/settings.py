@@ -129,7 +129,7 @@ class Settings(BaseSettings):
         return _ids(self.admin_user_ids)
 
     def access_policy(self):
-        from commands.access import AccessPolicy
+        from answers.access import AccessPolicy
 
         return AccessPolicy(editor_users=_ids(self.editor_user_ids), admin_users=_ids(self.admin_user_ids),
                             editor_groups=_ids(self.editor_group_ids), admin_groups=_ids(self.admin_group_ids),

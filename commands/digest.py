@@ -6,10 +6,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from commands.context import CommandContext
+from answers.context import CommandContext
+from storage.addresses import Address
 from commands.options import OptionError, split_options
 from commands.registry import CONSOLE_CHANNEL, CommandRegistry, CommandRequest
-from commands.response import Response, Table, error, shorten
+from answers.response import Response, Table, error, shorten
 from storage import digest_store
 
 HELP = """/digest subscribe weekly|quarterly [#channel] [on monday] [at 08:00] - send a digest to a channel
@@ -123,10 +124,9 @@ def change_subscription(context: CommandContext, request: CommandRequest, verb: 
         schedule = Schedule(kind, day, hour, minute, context.timezone)
     except ScheduleError as exc:
         return error(str(exc), USAGE)
-    if context.can_post is not None:
-        refused = context.can_post(channel)
-        if refused is not None:
-            return error(CANNOT_POST.format(channel=channel, reason=refused.reason), refused.hint)
+    refused = context.can_post(Address(request.platform, channel, request.workspace))
+    if refused is not None:
+        return error(CANNOT_POST.format(channel=channel, reason=refused.reason), refused.hint)
     _, created = digest_store.subscribe(context.db, channel, kind, schedule.day_of_week, schedule.hour,
                                         schedule.minute, schedule.timezone, request.user_id, now)
     _changed(context)

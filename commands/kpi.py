@@ -5,12 +5,12 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from commands.context import CommandContext
+from answers.context import CommandContext
 from storage.filenames import period_stem
-from commands.kpi_answers import MISS, NO_MATCH_HINT, choices_answer, metric_answer, miss_answer, section_answer
+from answers.kpi import MISS, NO_MATCH_HINT, choices_answer, metric_answer, miss_answer, section_answer
 from commands.options import OptionError, TypedPeriod, split_options, split_period
 from commands.registry import CommandRegistry, CommandRequest
-from commands.response import Chart, Response, Table, error, shorten
+from answers.response import Chart, Response, Table, error, shorten
 from storage.catalog import Catalog, MetricDefinition, Section
 from storage.catalog_names import Lookup, lookup
 from storage.figures import format_day

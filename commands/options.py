@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from commands.response import shorten
+from answers.response import shorten
 from storage.periods import DATE_FORMS, Month, Period, PeriodError, parse_date, parse_period_text, parse_when
 
 _AS_OF_RE = re.compile(r"(?:^|\s)as\s+of\s+(?P<when>.+?)\s*$", re.I)

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
 
-from commands.context import CommandContext
-from commands.response import Response, counts_only, error, shorten, shows_cases
+from answers.context import CommandContext
+from answers.response import Response, counts_only, error, shorten, shows_cases
+from storage.addresses import Address
 
 LOGGER = logging.getLogger(__name__)
 
@@ -17,6 +18,7 @@ INTERNAL_ERROR = "Sorry, that went wrong on my side and has been logged."
 INTERNAL_ERROR_HINT = "Try again in a minute; if it keeps happening, tell the performance team."
 # The channel of a request typed at the console or given to `kpibot ask`: no chat channel at all.
 CONSOLE_CHANNEL = "console"
+CONSOLE_PLATFORM = "console"
 COUNTS_ONLY_HERE = ("Counts only here: the case list can be seen in {channels}, or in a direct message with me "
                     "if you are an editor or admin.")
 NOT_POSTED = "Shown to you only: `public` posts an answer about cases only where the case list can be seen."
@@ -38,6 +40,14 @@ class CommandRequest:
     direct_with_bot: bool = False
     # The platform's identity of this one request (e.g. Slack's signature), so that a replay can be told apart.
     request_key: str = ""
+    # Where it was asked: the platform, and its workspace or tenant ("" where there is one).
+    platform: str = CONSOLE_PLATFORM
+    workspace: str = ""
+
+    @property
+    def address(self) -> Address:
+        """The conversation the request came from, as every store names one."""
+        return Address(self.platform, self.channel_id, self.workspace)
 
 
 Handler = Callable[[CommandRequest, CommandContext], Response]
@@ -113,7 +123,7 @@ class CommandRegistry:
         outcome = "unavailable" if response.title == DATA_UNAVAILABLE else ("refused" if response.is_error else "ok")
         if response.title == INTERNAL_ERROR:
             outcome = "failed"
-        written = record(self.context.db, self.context.clock(), request.user_id, request.channel_id,
+        written = record(self.context.db, self.context.clock(), request.user_id, request.address,
                          request.command, request.text, outcome)
         if not written and self._needs_audit(request, response):
             LOGGER.warning("command %s: not answered, its audit row could not be written", request.command)
@@ -174,7 +184,7 @@ class CommandRegistry:
 
 def _asker(request: CommandRequest):
     """(who is asking, where): what access is decided on."""
-    from commands.access import Identity, Place
+    from answers.access import Identity, Place
 
     return Identity(request.user_id, request.is_guest, request.groups), Place(request.channel_id,
                                                                               request.direct_with_bot)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from commands.context import CommandContext
+from answers.context import CommandContext
 from commands.registry import CommandRegistry, CommandRequest
-from commands.response import FileAttachment, Response, Table, error, shorten
+from answers.response import FileAttachment, Response, Table, error, shorten
 from storage.filenames import period_stem
 from storage.figures import format_day
 from storage.periods import PeriodError, Quarter, parse_period_text

@@ -6,12 +6,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from commands.access import AccessPolicy
-from commands.context import CommandContext
-from commands.csp import balances_answer
-from commands.kpi import section_answer
-from commands.response import Chart, Fact, Response, Table, counts_only
-from commands.reviews import overdue_answer, quarter_answer
+from answers.access import AccessPolicy
+from answers.context import CommandContext
+from answers.csp import balances_answer
+from answers.kpi import section_answer
+from answers.response import Chart, Fact, Response, Table, counts_only
+from answers.reviews import overdue_answer, quarter_answer
 from digests.figure_words import current_figure, current_period, rag_change, staleness_lines
 from storage.figures import format_day, format_figure, format_value, rag_word
 from storage.kpi import PanelComparison

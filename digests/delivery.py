@@ -9,9 +9,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 from typing import Callable, Protocol
 
+from answers.platform import DeliveryError, Failure, PERMANENT_FAILURES  # noqa: F401  (delivery's words)
 from digests.content import Digest
 from digests.schedule import Occurrence, Schedule, latest_due
 from storage import digest_store as ledger
@@ -24,36 +24,6 @@ TOLD_FAILED = ("The {kind} digest for <#{channel}> ({period}) could not be poste
 TOLD_HELD = ("The {kind} digest for <#{channel}> ({period}) was held back and not posted: {reason}. "
              "Load the figures, then run `kpibot digest run {kind} --channel {channel}`.")
 RETRY_LATER = "I will try again shortly."
-
-
-class Failure(str, Enum):
-    """Why a platform would not take a message, in words every platform's errors map to."""
-
-    NOT_A_MEMBER = "not a member"   # the bot is not in the conversation
-    GONE = "gone"                   # the conversation (or person) no longer exists or is archived
-    RATE_LIMITED = "rate limited"
-    TRANSIENT = "transient"         # the platform or the network failed this time
-    REFUSED = "refused"             # the platform will not let the bot do this: credentials, scopes, policy
-
-
-PERMANENT_FAILURES = frozenset({Failure.NOT_A_MEMBER, Failure.GONE, Failure.REFUSED})
-
-
-class DeliveryError(Exception):
-    """The platform would not take the digest. A permanent failure (see `PERMANENT_FAILURES`) is not retried.
-
-    `detail` is the platform's own word for it (Slack's error code, say): kept for the logs, the ledger's
-    error text and the subscriber's message, never interpreted outside the adapter that raised it.
-    """
-
-    def __init__(self, failure: Failure, detail: str):
-        super().__init__(detail)
-        self.failure = failure
-        self.detail = detail
-
-    @property
-    def permanent(self) -> bool:
-        return self.failure in PERMANENT_FAILURES
 
 
 class DigestTransport(Protocol):

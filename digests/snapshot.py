@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from commands.context import CommandContext
+from answers.context import CommandContext
 from digests.document import Document, Figure, Heading, PageBreak, Paragraph, TableBlock
 from digests.figure_words import FIGURE_WITH_PERIOD, latest_figure
 from storage.commentary import latest_comments

@@ -81,7 +81,8 @@ def record_change(session, at: datetime, actor: str, place: str, action: str, de
     session.add(_row(at, actor, place, action, detail, "ok"))
 
 
-def _row(at: datetime, actor: str, place: str, action: str, detail: str, outcome: str) -> AuditRow:
+def _row(at: datetime, actor: str, place, action: str, detail: str, outcome: str) -> AuditRow:
+    place = getattr(place, "conversation", place)  # an Address: its conversation (until the log stores addresses)
     return AuditRow(at=at, actor=_scrub(actor)[:120], place=_scrub(place)[:120], action=_scrub(action)[:60],
                     detail=_scrub(detail),
                     outcome=outcome[:20])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands.access import (
+from answers.access import (
     GUEST_HINT,
     GUEST_REFUSED,
     NEEDS_ROLE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands.access import AccessPolicy, Identity, Place
+from answers.access import AccessPolicy, Identity, Place
 
 POLICY = AccessPolicy(
     editor_users=frozenset({"U_EDITOR"}), admin_users=frozenset({"U_ADMIN"}),

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from bot.app import build_registry
 from bot.render_text import render_text
 from bot.settings import Settings
-from bot.slack_app import STILL_WORKING
+from bot.slack.app import STILL_WORKING
 from storage.audit import entries, record
 from tests.fake_slack import FakeSlack
 from tests.slack_signing import post_signed, slash_command_body

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.app import build_registry
-from bot.render_slack import SUGGESTION_ACTION
+from bot.slack.render import SUGGESTION_ACTION
 from bot.render_text import render_text
 from bot.settings import Settings
-from bot.slack_app import WORKING, web_client
-from bot.slack_transport import DIGEST_EVENT, SlackDigestTransport
-from commands.response import Fact, Response, Table, counts_only, shows_cases
+from bot.slack.app import WORKING, web_client
+from bot.slack.transport import DIGEST_EVENT, SlackDigestTransport
+from answers.response import Fact, Response, Table, counts_only, shows_cases
 from digests.content import LISTS_CASES, digest_builder
 from digests.delivery import DeliveryPolicy, run_due
 from digests.schedule import occurrence_for

@@ -208,8 +208,8 @@ def test_an_invalid_database_url_is_named_without_its_password(tmp_path):
 
 
 def test_a_chart_that_cannot_be_saved_says_so_instead_of_failing(tmp_path):
-    from bot.console import save_attachments
-    from commands.response import Chart, Response
+    from bot.console.repl import save_attachments
+    from answers.response import Chart, Response
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
@@ -220,8 +220,8 @@ def test_a_chart_that_cannot_be_saved_says_so_instead_of_failing(tmp_path):
 
 def test_a_file_name_from_data_is_saved_inside_the_output_folder(tmp_path):
     # a chart named after a catalog section such as ../../PWNED lands in charts/, under a safe name
-    from bot.console import save_attachments
-    from commands.response import Chart, FileAttachment, Response
+    from bot.console.repl import save_attachments
+    from answers.response import Chart, FileAttachment, Response
 
     out = tmp_path / "out"
     response = Response(title="t", charts=[Chart("Trend", b"\x89PNG", "alt", "../../PWNED.png")],

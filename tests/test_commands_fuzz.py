@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.app import build_registry
-from bot.render_slack import render_message
+from bot.slack.render import render_message
 from commands.registry import INTERNAL_ERROR
 
 PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)

@@ -9,8 +9,8 @@ import pytest
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-from bot.slack_transport import SlackDigestTransport, _error
-from commands.response import Response
+from bot.slack.transport import SlackDigestTransport, _error
+from answers.response import Response
 from digests.content import Digest
 from digests.delivery import DeliveryError, DeliveryPolicy, Failure, Target, deliver
 from digests.schedule import Occurrence

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_registry
-from bot.slack_app import web_client
-from bot.slack_transport import DIGEST_EVENT, SlackDigestTransport
+from bot.slack.app import web_client
+from bot.slack.transport import DIGEST_EVENT, SlackDigestTransport
 from digests.content import digest_builder
 from digests.delivery import DeliveryPolicy, Target, deliver, run_due
 from digests.schedule import (

@@ -5,7 +5,7 @@ import json
 from datetime import date
 
 from bot.dry_run import write_digest
-from commands.response import Chart, Response
+from answers.response import Chart, Response
 from digests.content import Digest
 
 PNG = b"\x89PNG\r\n\x1a\n"

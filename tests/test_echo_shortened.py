@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.app import build_registry
-from commands.response import shorten
+from answers.response import shorten
 
 
 def test_short_text_is_echoed_whole():

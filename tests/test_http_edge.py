@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_registry
-from bot.http_server import SlackHTTPServer
+from bot.slack.http_server import SlackHTTPServer
 from bot.settings import Settings
-from bot.slack_app import build_slack_app
+from bot.slack.app import build_slack_app
 from storage.models import CommentaryRow
 from tests.fake_slack import FakeSlack
 from tests.slack_signing import sign, slash_command_body

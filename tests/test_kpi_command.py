@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render_slack import render_message
+from bot.slack.render import render_message
 from bot.render_text import render_text
 from tests.conftest import PANEL_DAY, TODAY
 

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.app import build_registry
-from bot.http_server import SlackHTTPServer
+from bot.slack.http_server import SlackHTTPServer
 from bot.settings import Settings
-from bot.slack_app import build_slack_app
+from bot.slack.app import build_slack_app
 from tests.fake_slack import FakeSlack
 from tests.slack_signing import post_signed, slash_command_body
 

@@ -9,11 +9,11 @@ from datetime import date, datetime, timezone
 import pytest
 
 from bot.app import build_registry
-from bot.render_slack import escape_mrkdwn, render_message
+from bot.slack.render import escape_mrkdwn, render_message
 from bot.settings import Settings
-from bot.slack_app import web_client
-from bot.slack_transport import SlackDigestTransport
-from commands.response import Fact, Response
+from bot.slack.app import web_client
+from bot.slack.transport import SlackDigestTransport
+from answers.response import Fact, Response
 from digests.content import digest_builder
 from digests.delivery import DeliveryPolicy, Target, deliver
 from digests.schedule import Schedule, weekly_occurrence
@@ -166,9 +166,9 @@ def test_escape_mrkdwn_is_for_any_text_shown_as_mrkdwn():
 
 def test_an_uploads_comment_carries_a_chart_title_from_data_inert_and_its_file_name_safe():
     # the comment of a chart upload is mrkdwn that Slack notifies on; the title comes from the catalog's names
-    from bot.slack_app import SlackCommands
+    from bot.slack.app import SlackCommands
     from commands.registry import CommandRequest
-    from commands.response import Chart, Response
+    from answers.response import Chart, Response
 
     class Client:
         def __init__(self):

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from slack_sdk import WebClient
 
-from bot.slack_transport import DIGEST_EVENT, SlackDigestTransport
-from commands.response import Response
+from bot.slack.transport import DIGEST_EVENT, SlackDigestTransport
+from answers.response import Response
 from digests.content import Digest
 from digests.delivery import DeliveryPolicy, Target, deliver
 from digests.schedule import Schedule, weekly_occurrence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from commands.context import CommandContext
+from answers.context import CommandContext
 from commands.registry import DATA_UNAVAILABLE, INTERNAL_ERROR, CommandRegistry
 
 

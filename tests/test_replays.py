@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from bot.app import build_registry
-from bot.http_server import SlackHTTPServer
+from bot.slack.http_server import SlackHTTPServer
 from bot.settings import Settings
-from bot.slack_app import ALREADY_DONE, build_slack_app
+from bot.slack.app import ALREADY_DONE, build_slack_app
 from storage.audit import entries
 from storage.models import CommentaryRow, SeenRequestRow
 from storage.replays import first_time

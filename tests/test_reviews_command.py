@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from bot.app import build_registry
-from bot.render_slack import render_message
+from bot.slack.render import render_message
 from bot.render_text import render_text
 from commands import reviews
 from commands.registry import CommandRegistry

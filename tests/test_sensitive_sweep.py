@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_registry
-from bot.render_slack import SUGGESTION_ACTION
+from bot.slack.render import SUGGESTION_ACTION
 from bot.settings import Settings
-from bot.slack_app import STILL_WORKING, WORKING
+from bot.slack.app import STILL_WORKING, WORKING
 from storage.models import ReviewRow
 from storage.repository import read_catalog
 from tests.fake_slack import FakeSlack

@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.app import build_registry
-from bot.http_server import SlackHTTPServer
+from bot.slack.http_server import SlackHTTPServer
 from bot.settings import Settings
-from bot.slack_app import STILL_WORKING, WORKING, build_slack_app
-from commands.response import Response
+from bot.slack.app import STILL_WORKING, WORKING, build_slack_app
+from answers.response import Response
 from tests.fake_slack import FakeSlack
 from tests.slack_signing import block_actions_body, post_signed, slash_command_body
 
@@ -185,7 +185,7 @@ def test_reviews_overdue_over_slack(slack):
 
 
 def test_digest_subscribe_checks_the_bot_can_post_there(demo_db):
-    from bot.slack_app import start_digests
+    from bot.slack.app import start_digests
 
     with FakeSlack() as fake:
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
@@ -361,7 +361,7 @@ def test_twenty_slow_commands_at_once_are_all_acknowledged_and_answered(slack):
 def test_serve_caps_malloc_arenas_unless_told_otherwise(monkeypatch):
     import os
 
-    from bot.slack_app import limit_malloc_arenas
+    from bot.slack.app import limit_malloc_arenas
 
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert limit_malloc_arenas() is False                 # the operator's own setting stands

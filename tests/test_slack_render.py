@@ -6,8 +6,8 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
-from bot.render_slack import render_message
-from commands.response import Fact, Response, Table
+from bot.slack.render import render_message
+from answers.response import Fact, Response, Table
 
 LIMITS = {"blocks": 50, "section_text": 3000, "fields": 10, "field_text": 2000, "header_text": 150}
 # The only markup a message may carry: the bot's own channel mention, an ID without a label.

@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.app import build_registry, database_health
-from bot.http_server import SlackHTTPServer
+from bot.slack.http_server import SlackHTTPServer
 from bot.settings import Settings
-from bot.slack_app import STILL_WORKING, build_slack_app
+from bot.slack.app import STILL_WORKING, build_slack_app
 from storage.db import Database
 from tests.fake_slack import FakeSlack
 from tests.slack_signing import post_signed, slash_command_body

@@ -15,8 +15,8 @@ import pytest
 
 from bot.app import build_registry
 from bot.settings import Settings
-from bot.slack_app import build_slack_app
-from bot.slack_connection import SocketModeConnection
+from bot.slack.app import build_slack_app
+from bot.slack.connection import SocketModeConnection
 from tests.fake_slack import FakeSlack
 from tests.fake_socket_mode import FakeSocketMode
 
@@ -158,7 +158,7 @@ def connection(db):
 
 
 def _our_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "bot.slack_connection"]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.slack.connection"]
 
 
 def _wait_for_lines(caplog, count: int, timeout: float = 10.0) -> list[str]:
@@ -195,7 +195,7 @@ def test_each_dropped_connection_is_reopened_with_one_log_line(connection, caplo
         assert any(line.startswith(f"Slack's Socket Mode connection dropped ({reason}); reconnected in ")
                    for reason in reasons), line
     noisy = [f"{r.name}: {r.getMessage()}" for r in caplog.records
-             if r.levelno >= logging.INFO and r.name != "bot.slack_connection" and "slack" in r.name]
+             if r.levelno >= logging.INFO and r.name != "bot.slack.connection" and "slack" in r.name]
     assert noisy == []
     assert all(r.exc_info is None for r in caplog.records) and "Traceback" not in caplog.text
 

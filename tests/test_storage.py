@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.app import build_registry
-from bot.console import run_console
+from bot.console.repl import run_console
 from storage.db import current_revision, head_revision, upgrade
 from storage.models import Base, CspAllocationRow
 from storage.repository import csp_years

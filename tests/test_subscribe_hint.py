@@ -3,7 +3,7 @@ the command itself holds no platform's instructions (a Slack `/invite` would mea
 from __future__ import annotations
 
 from commands import digest
-from commands.context import CannotPost, CommandContext
+from answers.context import CannotPost, CommandContext
 from commands.registry import CommandRegistry
 from storage import digest_store
 

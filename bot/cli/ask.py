@@ -16,7 +16,7 @@ def ask(
     """Run one slash command through the bot's own handlers and print the answer, as the console does
     (charts and documents saved under KPIBOT_OUTPUT_DIR)."""
     from bot.app import build_registry
-    from bot.console import answer_line
+    from bot.console.repl import answer_line
 
     settings = cli_settings()
     day = day_option(as_of, settings)
@@ -30,7 +30,7 @@ def ask(
 def console() -> None:
     """Type slash commands, one per line, until end of input."""
     from bot.app import build_registry
-    from bot.console import run_console
+    from bot.console.repl import run_console
 
     settings = cli_settings()
     run_console(build_registry(settings, open_database(settings)), output_dir=settings.output_dir)
@@ -51,7 +51,7 @@ def run() -> None:
         serve_slack_bot(settings, db, DEFAULT_PORT, "0.0.0.0")
         return
     from bot.app import build_registry
-    from bot.console import run_console
+    from bot.console.repl import run_console
 
     typer.echo("No Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): starting the console.",
                err=True)

@@ -13,7 +13,7 @@ def audit(since: Optional[str] = typer.Option(None, "--since", help="Only entrie
                                              "(2025-09-30, 30/09/2025, 30 Sep 2025, last month).")) -> None:
     """Print the audit log: every command and data change, who, where, what, when and how it ended."""
     from bot.render_text import render_table
-    from commands.response import Table
+    from answers.response import Table
     from storage.audit import entries
 
     settings = cli_settings()

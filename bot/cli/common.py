@@ -52,7 +52,7 @@ def office_today(settings) -> date:
 
 def day_option(value: Optional[str], settings, option: str = "--as-of") -> Optional[date]:
     """A date option in any of the date forms (2025-09-30, 30/09/2025, Sep 2025, 2025/26 Q2, last month)."""
-    from commands.response import shorten
+    from answers.response import shorten
     from storage.periods import DATE_FORMS, PeriodError, parse_when
 
     if value is None:

@@ -113,7 +113,7 @@ def import_catalog(file: Path) -> None:
 def metrics(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """List the metric catalog."""
     from bot.render_text import render_table
-    from commands.response import Table
+    from answers.response import Table
     from storage.repository import read_catalog
 
     db = open_database(cli_settings())
@@ -135,7 +135,7 @@ def kpi(
     """One metric's Panel comparison: latest, last 3 months, previous 3 months, baseline, differences, RAG."""
     from bot.render_text import render_text
     from commands.kpi import metric_answer
-    from commands.response import shorten
+    from answers.response import shorten
     from storage.repository import metric_comparison, read_catalog
 
     settings = cli_settings()

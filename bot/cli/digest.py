@@ -50,8 +50,8 @@ def digest_run(
         return
     if not settings.slack_bot_token:
         raise Failure("SLACK_BOT_TOKEN is not set: posting needs Slack (use --dry-run --out DIR to look first)")
-    from bot.slack_app import web_client
-    from bot.slack_transport import SlackDigestTransport
+    from bot.slack.app import web_client
+    from bot.slack.transport import SlackDigestTransport
 
     transport = SlackDigestTransport(web_client(settings))
     policy = DeliveryPolicy.from_settings(settings)

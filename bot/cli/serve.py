@@ -13,7 +13,7 @@ def serve_slack_bot(settings: Settings, db, port: int, host: str) -> None:
     import signal
 
     from bot.app import build_registry, database_health
-    from bot.slack_app import SlackStartError, serve_slack
+    from bot.slack.app import SlackStartError, serve_slack
 
     # `docker stop` sends SIGTERM: stop as Ctrl-C does, the digest scheduler shut down cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

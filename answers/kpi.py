@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from commands.response import Fact, Response, Table, error, shorten
+from answers.response import Fact, Response, Table, error, shorten
 from storage.catalog import Catalog, Section
 from storage.catalog_names import suggest_sections
 from storage.figures import NOT_AVAILABLE, direction_word, format_day, format_figure, format_figure_difference, rag_word

@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
-from bot.slack_logging import SOCKET_MODE_SDK_LOGGER
+from bot.slack.library_logs import SOCKET_MODE_SDK_LOGGER
 
 LOGGER = logging.getLogger(__name__)
-# Given to the SDK's Socket Mode client: bot.slack_logging keeps what it says for DEBUG.
+# Given to the SDK's Socket Mode client: bot.slack.library_logs keeps what it says for DEBUG.
 SDK_LOGGER = logging.getLogger(SOCKET_MODE_SDK_LOGGER)
 
 BOT_TOKEN_REFUSED = ("Slack refused SLACK_BOT_TOKEN ({code}): check the Bot User OAuth Token (xoxb-...) on the app's "

@@ -16,13 +16,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.http_server import RECEIVED_AT
-from bot.render_slack import SUGGESTION_ACTION, escape_mrkdwn, render_message
+from bot.slack.http_server import RECEIVED_AT
+from bot.slack.render import SUGGESTION_ACTION, escape_mrkdwn, render_message
 from bot.settings import Settings
-from bot.slack_connection import CANNOT_LISTEN, SlackStartError, SocketModeConnection, check_bot_token
-from bot.slack_logging import quiet_slack_libraries
+from bot.slack.connection import CANNOT_LISTEN, SlackStartError, SocketModeConnection, check_bot_token
+from bot.slack.library_logs import quiet_slack_libraries
 from commands.registry import CommandRegistry, CommandRequest
-from commands.response import Response
+from answers.response import Response
 
 LOGGER = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class SlackCommands:
         """One command on a command worker (who asks, and where, is looked up here too, off the listener
         threads): a repeated state-changing request is answered, not run again."""
         from commands.registry import DATA_UNAVAILABLE, DATA_UNAVAILABLE_HINT
-        from commands.response import error
+        from answers.response import error
 
         request = _request(body, self.identities, key)
         try:
@@ -247,7 +247,7 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
         check_bot_token(client)
         raise
     from bot.metrics import observe_command
-    from bot.slack_identity import SlackIdentities
+    from bot.slack.identity import SlackIdentities
 
     if observe_command not in registry.observers:
         registry.observers.append(observe_command)
@@ -260,7 +260,7 @@ def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: 
 
 def start_digests(settings: Settings, registry: CommandRegistry, client: WebClient):
     """The digest scheduler of this process, posting through `client`."""
-    from bot.slack_transport import SlackDigestTransport
+    from bot.slack.transport import SlackDigestTransport
     from digests.content import digest_builder
     from digests.delivery import DeliveryPolicy
     from digests.scheduler import DigestScheduler
@@ -272,7 +272,7 @@ def start_digests(settings: Settings, registry: CommandRegistry, client: WebClie
 
     scheduler = DigestScheduler(context.db, transport, digest_builder(context), policy,
                                 settings.digest_check_minutes, clock=context.clock, on_outcome=observe_digest)
-    context.can_post = transport.can_post
+    context.platforms["slack"] = transport
     context.subscriptions_changed = scheduler.poke
     scheduler.start()
     return scheduler
@@ -325,7 +325,7 @@ def serve_slack(settings: Settings, registry: CommandRegistry, port: int = 3000,
                 scheduler.shutdown()
             connection.close()
         return
-    from bot.http_server import EVENTS_PATH, SlackHTTPServer
+    from bot.slack.http_server import EVENTS_PATH, SlackHTTPServer
 
     try:
         server = SlackHTTPServer(app, host, port)

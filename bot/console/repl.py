@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.render_text import render_text
 from commands.registry import CommandRegistry
-from commands.response import Response
+from answers.response import Response
 
 LOGGER = logging.getLogger(__name__)
 

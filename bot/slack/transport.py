@@ -9,10 +9,10 @@ from decimal import Decimal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.render_slack import render_message
-from commands.context import CannotPost
+from bot.slack.render import render_message
+from answers.platform import CannotPost
 from digests.content import Digest
-from digests.delivery import DeliveryError, Failure
+from answers.platform import DeliveryError, Failure
 from storage.filenames import safe_filename
 
 LOGGER = logging.getLogger(__name__)
@@ -151,8 +151,9 @@ class SlackDigestTransport:
         """What the subscriber can do about `error` in Slack; "" when there is nothing they can do."""
         return HINTS.get(error.detail, "").format(kind=digest_kind)
 
-    def can_post(self, channel_id: str) -> CannotPost | None:
+    def can_post(self, address) -> CannotPost | None:
         """None when the bot is in the channel; if not, why not in Slack's words and what to do in Slack."""
+        channel_id = getattr(address, "conversation", address)
         try:
             info = self.client.conversations_info(channel=channel_id)
         except (SlackClientError, OSError) as exc:

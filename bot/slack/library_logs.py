@@ -6,7 +6,7 @@ import logging
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 # The loggers slack_sdk's Socket Mode client is given: its account of a reconnect runs to a dozen lines.
-SOCKET_MODE_SDK_LOGGER = "bot.slack_connection.sdk"
+SOCKET_MODE_SDK_LOGGER = "bot.slack.connection.sdk"
 # slack_sdk's Web API client logs every failed attempt and retry; our own lines say what failed, once.
 WEB_API_LOGGER = "slack_sdk.web.base_client"
 

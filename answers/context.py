@@ -5,20 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
 
-from commands.access import AccessPolicy
+from answers.access import AccessPolicy
+from answers.platform import CannotPost
+from storage.addresses import Address
 from storage.db import Database
 from storage.repository import utcnow
 
 
 CONSOLE_USER = "console"
-
-
-@dataclass(frozen=True)
-class CannotPost:
-    """Why the bot cannot post in a conversation, as the platform's adapter puts it."""
-
-    reason: str  # the platform's own word for it (not_in_channel), shown in brackets
-    hint: str    # what the person can do about it, in that platform's terms
 
 
 @dataclass
@@ -31,13 +25,19 @@ class CommandContext:
     classification: str = "OFFICIAL"
     admin_user_ids: frozenset[str] = frozenset()
     access: AccessPolicy = field(default_factory=AccessPolicy)
-    # Set by the platform's adapter: why the bot cannot post in this conversation, or None when it can.
-    can_post: Callable[[str], CannotPost | None] | None = None
+    # The platforms this process serves, by name (set where the process is put together).
+    platforms: dict = field(default_factory=dict)
     # Set by the scheduler: subscriptions changed, rebuild the jobs now.
     subscriptions_changed: Callable[[], None] | None = None
 
     def is_admin(self, user_id: str) -> bool:
         return user_id == CONSOLE_USER or user_id in self.admin_user_ids
+
+    def can_post(self, address: Address) -> CannotPost | None:
+        """Why the bot cannot post at `address`, from the platform's adapter; None when it can, or when no
+        adapter of that platform runs here to ask."""
+        platform = self.platforms.get(address.platform)
+        return platform.can_post(address) if platform is not None else None
 
     def today(self) -> date:
         """Today in local time (the office's calendar, not UTC's)."""

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.render_text import render_table, render_text
-from commands.response import Response
+from answers.response import Response
 from storage.text_rules import without_control_characters
 
 MAX_BLOCKS = 50
