@@ -393,8 +393,8 @@ def bench_chart(plan: Plan, url: str) -> None:
 
 def bench_digest(plan: Plan, url: str) -> None:
     from bot.app import build_registry
-    from bot.slack_app import web_client
-    from bot.slack_transport import SlackDigestTransport
+    from bot.slack.app import web_client
+    from bot.slack.transport import SlackDigestTransport
     from digests.content import digest_builder
     from digests.delivery import DeliveryPolicy, run_due
     from storage import digest_store

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 TARGET = 95.0
 # e.g. "    storage.kpi.x_plan_arrow__mutmut_3: killed"
-#      "    commands.access.xǁAccessPolicyǁrole_of__mutmut_1: survived"
+#      "    answers.access.xǁAccessPolicyǁrole_of__mutmut_1: survived"
 LINE_RE = re.compile(r"^\s*(?P<module>[\w.]+?)\.x[_ǁ].*__mutmut_\d+:\s*(?P<status>.+?)\s*$")
 CAUGHT = {"killed", "timeout", "caught by type check"}
 ROW = "{module:<22} {killed:>7} {total:>6} {rate:>7}  {others}"
