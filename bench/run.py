@@ -15,163 +15,34 @@ import itertools
 import os
 import platform
 import shutil
-import signal
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from bench.generate import PANEL_DAY, SCALES, Scale, build
-from bench.measure import Stats, side_by_side, timed
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-CACHE = HERE / ".cache"
-GENERATOR_VERSION = "1"
-SECRET = "bench-signing-secret"
-COMMANDS = {
-    "/kpi metric": "/kpi calls-under-25s",
-    "/kpi section": "/kpi public interaction",
-    "/reviews overdue": "/reviews overdue",
-    "/csp": "/csp",
-}
-# What `kpibot serve` is sent: the four measured commands and the others people type, charts included.
-MIXED = [("/kpi", "calls-under-25s"), ("/kpi", "public interaction"), ("/reviews", "overdue"), ("/csp", ""),
-         ("/kpi", "volunteer-hours"), ("/csp", "leicester"), ("/reviews", ""), ("/kpi", "help"),
-         ("/kpi", "neighbourhood officers"), ("/kpi", "calls-under-25s chart")]
-SECTIONS = ("handlers", "http", "ask", "chart", "digest", "snapshot")
-CHART_METRIC = "correspondence-within-28-days"   # 18 months in the bundled data: a full 13-month chart
-TINY = Scale("T", 90, 500, 12, 100)   # the smoke test's stand-in for L
-
-
-@dataclass
-class Row:
-    group: str
-    name: str
-    stats: Stats | None
-    unit: str = "ms"
-    budget: str = "reference"
-    measured: str = ""
-    verdict: str = "ref"
-
-    @property
-    def failed(self) -> bool:
-        return self.verdict == "FAIL"
-
-
-@dataclass
-class Plan:
-    quick: bool
-    scales: list[Scale]
-    repeats: int
-    http_requests: int
-    serve_commands: int
-    digest_channels: int
-    process_repeats: int
-    postgres_url: str | None
-    rows: list[Row] = field(default_factory=list)
-
-    @property
-    def big(self) -> Scale:
-        return self.scales[-1]
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.1f}"
-
-
-def _ratio_row(group: str, name: str, stats: Stats, reference: Stats, limit: float, what: str) -> Row:
-    ratio = stats.median / reference.median
-    return Row(group, name, stats, budget=f"≤ {limit:g} × {what}", measured=f"{ratio:.2f} ×",
-               verdict="pass" if ratio <= limit else "FAIL")
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not measure something; the message says what went wrong."""
-
-
-def _progress(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-# --- data --------------------------------------------------------------------------------------------------
-
-def _cache_key(scale: Scale) -> str:
-    from storage.db import head_revision
-
-    return f"{scale.name}-{scale.metrics}-{scale.reviews}-{scale.areas}-{scale.spend_per_area}-g{GENERATOR_VERSION}-{head_revision()}"
-
-
-def _build(url: str, scale: Scale) -> None:
-    """Generate `scale`'s files and load them into the database at `url`, saying how long each part took."""
-    with tempfile.TemporaryDirectory() as work:
-        timings = build(url, scale, Path(work), _progress)
-    _progress(f"  built in {sum(timings.values()):.0f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
-
-
-def sqlite_database(scale: Scale) -> str:
-    """A SQLite file at `scale`, built once and kept under bench/.cache until the schema or generator changes."""
-    CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"{_cache_key(scale)}.db"
-    if not path.exists():
-        _progress(f"building the {scale.name} dataset in SQLite (kept in {path.relative_to(ROOT)})")
-        partial = path.with_suffix(".partial")
-        for stale in CACHE.glob(f"{scale.name}-*"):
-            stale.unlink()
-        _build(f"sqlite:///{partial}", scale)
-        partial.rename(path)
-    return f"sqlite:///{path}"
-
-
-def postgres_database(base_url: str, scale: Scale) -> str:
-    """A PostgreSQL database at `scale`, kept between runs; its comment records what built it."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
-    name = f"kpibot_bench_{scale.name.lower()}"
-    key = _cache_key(scale)
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        try:
-            connection = admin.connect()
-        except OperationalError as exc:
-            raise BenchError(f"cannot reach PostgreSQL at {make_url(base_url).render_as_string()} "
-                             f"({str(exc.orig).strip().splitlines()[0]}); set KPIBOT_BENCH_POSTGRES_URL to a "
-                             "server you can create databases on, or pass --postgres '' to skip PostgreSQL") from None
-        with connection:
-            comment = connection.execute(text(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
-                {"name": name}).first()
-            if comment is not None and comment[0] == key:
-                return url
-            _progress(f"building the {scale.name} dataset in PostgreSQL (database {name})")
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        _build(url, scale)
-        with admin.connect() as connection:
-            connection.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{key}'"))
-        return url
-    finally:
-        admin.dispose()
-
-
-def _settings(url: str, **extra):
-    from bot.settings import Settings
-
-    return Settings(database_url=url, _env_file=None, **extra)
-
+from bench.data import bench_settings, postgres_database, sqlite_database
+from bench.generate import PANEL_DAY, SCALES
+from bench.http_mode import bench_http, fake_slack_process
+from bench.measure import Stats, side_by_side
+from bench.plan import (
+    CHART_METRIC,
+    COMMANDS,
+    HERE,
+    ROOT,
+    SECTIONS,
+    TINY,
+    BenchError,
+    Plan,
+    Row,
+    ms,
+    progress,
+    ratio_row,
+)
 
 # --- 1. handlers in process --------------------------------------------------------------------------------
 
@@ -180,12 +51,12 @@ def bench_handlers(plan: Plan, urls: dict[str, str]) -> None:
     from bot.render_text import render_text
     from storage.db import Database
 
-    _progress("1. command handlers in process")
+    progress("1. command handlers in process")
     registries, databases = {}, []
     for scale in plan.scales:
         db = Database(urls[scale.name])
         databases.append(db)
-        registries[scale.name] = build_registry(_settings(urls[scale.name]), db, clock=lambda: PANEL_DAY)
+        registries[scale.name] = build_registry(bench_settings(urls[scale.name]), db, clock=lambda: PANEL_DAY)
     try:
         cases: dict[str, Callable[[], object]] = {}
         for label, line in COMMANDS.items():
@@ -205,131 +76,14 @@ def bench_handlers(plan: Plan, urls: dict[str, str]) -> None:
         reference = stats[f"{label}|{small}"]
         plan.rows.append(Row("handler", f"{label} at {small}", reference))
         for scale in plan.scales[1:]:
-            plan.rows.append(_ratio_row("handler", f"{label} at {scale.name}", stats[f"{label}|{scale.name}"],
+            plan.rows.append(ratio_row("handler", f"{label} at {scale.name}", stats[f"{label}|{scale.name}"],
                                         reference, 2, small))
-
-
-# --- 2 and 7. HTTP mode: round trips, then peak memory ---------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve_process(url: str, api_url: str):
-    """`kpibot serve` in HTTP mode on a free loopback port, as its own process; yields (process, events URL)."""
-    port = _free_port()
-    env = dict(os.environ, KPIBOT_DATABASE_URL=url, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
-               KPIBOT_SLACK_API_URL=api_url, KPIBOT_LOG_LEVEL="WARNING", KPIBOT_DIGEST_CHECK_MINUTES="60")
-    env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen([str(Path(sys.executable).with_name("kpibot")), "serve", "--host", "127.0.0.1",
-                                "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise BenchError(f"kpibot serve exited: {process.stderr.read()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise BenchError("kpibot serve did not answer /healthz within 60 s")
-            time.sleep(0.1)
-        yield process, f"http://127.0.0.1:{port}/slack/events"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@contextlib.contextmanager
-def fake_slack_process():
-    """The fake Slack Web API in its own process (Slack's work is not ours); yields its API base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "bench.fake_slack_server"], cwd=ROOT, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    try:
-        api_url = process.stdout.readline().strip()
-        if not api_url.startswith("http"):
-            raise BenchError("the fake Slack API did not start")
-        yield api_url
-    finally:
-        process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _post_commands(events_url: str, fake, count: int, clients: int, mix=MIXED, start: int = 0) -> list[float]:
-    """`count` signed slash commands from `clients` concurrent clients, each waiting for its answer."""
-    from tests.slack_signing import post_signed, slash_command_body
-
-    def one(index: int) -> float:
-        command, text = mix[index % len(mix)]
-        body = slash_command_body(command, text, response_url=fake.response_url(f"bench{index}"))
-        answer = post_signed(events_url, body, SECRET, timeout=30)
-        if answer.status != 200:
-            raise BenchError(f"{command} {text} answered HTTP {answer.status}: {answer.body[:300]}")
-        return answer.elapsed
-
-    indices = range(start, start + count)
-    if clients == 1:
-        return [one(i) for i in indices]
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        return list(pool.map(one, indices))
-
-
-def _peak_rss_mb(pid: int) -> tuple[float, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        fields[name] = value.strip()
-    kb = lambda name: float(fields[name].split()[0]) / 1024  # noqa: E731
-    return kb("VmHWM"), kb("VmRSS")
-
-
-def bench_http(plan: Plan, backends: dict[str, str]) -> None:
-    from tests.fake_slack import FakeSlack
-
-    _progress(f"2. HTTP round trips at {plan.big.name}" + (" and 7. serve's memory" if plan.serve_commands else ""))
-    quick_mix = MIXED[:4]   # the four measured commands: answered in the ack, so the round trip is the answer
-    with FakeSlack() as fake:
-        for backend, url in backends.items():
-            with serve_process(url, fake.api_url) as (process, events_url):
-                _post_commands(events_url, fake, 20, 1, quick_mix)             # warm-up
-                single = _post_commands(events_url, fake, plan.http_requests, 1, quick_mix)
-                crowd = _post_commands(events_url, fake, plan.http_requests * 2, 20, quick_mix)
-                sent = 20 + plan.http_requests * 3
-                for clients, samples in ((1, single), (20, crowd)):
-                    stats = Stats.of(samples)
-                    plan.rows.append(Row("http", f"round trip, {backend}, {clients} client{'s' * (clients > 1)}",
-                                         stats, budget="p99 < 300 ms", measured=f"p99 {_ms(stats.p99)} ms",
-                                         verdict="pass" if stats.p99 < 0.300 else "FAIL"))
-                if backend == "SQLite" and plan.serve_commands:
-                    rest = max(0, plan.serve_commands - sent)
-                    _post_commands(events_url, fake, rest, 4, MIXED, start=sent)
-                    fake.wait_for(lambda: len(fake.calls("files.completeUploadExternal")) >= rest // len(MIXED),
-                                  timeout=120)
-                    peak, now = _peak_rss_mb(process.pid)
-                    plan.rows.append(Row("memory", f"serve RSS after {sent + rest:,} mixed commands at "
-                                                   f"{plan.big.name}", None, unit="MB", budget="< 300 MB",
-                                         measured=f"peak {peak:,.0f} MB (now {now:,.0f})",
-                                         verdict="pass" if peak < 300 else "FAIL"))
 
 
 # --- 3. one-shot `kpibot ask` ------------------------------------------------------------------------------
 
 def bench_ask(plan: Plan, url: str) -> None:
-    _progress("3. one-shot kpibot ask against a bare import of sqlalchemy")
+    progress("3. one-shot kpibot ask against a bare import of sqlalchemy")
     env = dict(os.environ, KPIBOT_DATABASE_URL=url)
     kpibot = str(Path(sys.executable).with_name("kpibot"))
 
@@ -344,7 +98,7 @@ def bench_ask(plan: Plan, url: str) -> None:
 
     stats = side_by_side({"ask": ask, "bare": bare}, plan.process_repeats, warmup=2)
     plan.rows.append(Row("process", "python -c 'import sqlalchemy'", stats["bare"]))
-    plan.rows.append(_ratio_row("process", "kpibot ask '/kpi calls-under-25s'", stats["ask"], stats["bare"], 3,
+    plan.rows.append(ratio_row("process", "kpibot ask '/kpi calls-under-25s'", stats["ask"], stats["bare"], 3,
                                 "bare import"))
 
 
@@ -361,7 +115,7 @@ def bench_chart(plan: Plan, url: str) -> None:
     from storage.db import Database
     from storage.repository import metric_comparison, metric_history, read_catalog
 
-    _progress("4. a trend chart against a bare matplotlib line chart")
+    progress("4. a trend chart against a bare matplotlib line chart")
     db = Database(url)
     try:
         with db.session() as session:
@@ -386,7 +140,7 @@ def bench_chart(plan: Plan, url: str) -> None:
     stats = side_by_side({"ours": lambda: trend_chart(metric, points, comparison), "bare": bare},
                          max(5, plan.repeats // 3), warmup=2)
     plan.rows.append(Row("chart", f"bare matplotlib line chart, {len(points)} points", stats["bare"]))
-    plan.rows.append(_ratio_row("chart", f"trend chart ({CHART_METRIC})", stats["ours"], stats["bare"], 2, "bare"))
+    plan.rows.append(ratio_row("chart", f"trend chart ({CHART_METRIC})", stats["ours"], stats["bare"], 2, "bare"))
 
 
 # --- 5. weekly digest fan-out ------------------------------------------------------------------------------
@@ -400,13 +154,13 @@ def bench_digest(plan: Plan, url: str) -> None:
     from storage import digest_store
     from storage.db import Database
 
-    _progress(f"5. the weekly digest to 1 and to {plan.digest_channels} channels")
+    progress(f"5. the weekly digest to 1 and to {plan.digest_channels} channels")
     monday = datetime(2025, 10, 27, 8, 0, tzinfo=timezone.utc)   # 08:00 in London: GMT again from 26 Oct
     with fake_slack_process() as api_url, tempfile.TemporaryDirectory() as work:
         copy = Path(work) / "digest.db"
         shutil.copy(url.removeprefix("sqlite:///"), copy)
         db = Database(f"sqlite:///{copy}")
-        settings = _settings(db.url, slack_bot_token="xoxb-bench", slack_api_url=api_url)
+        settings = bench_settings(db.url, slack_bot_token="xoxb-bench", slack_api_url=api_url)
         clock = lambda: monday + timedelta(minutes=2)  # noqa: E731
         registry = build_registry(settings, db, clock=clock)
         transport = SlackDigestTransport(web_client(settings))
@@ -435,7 +189,7 @@ def bench_digest(plan: Plan, url: str) -> None:
         db.dispose()
     one, many = Stats.of(samples[1]), Stats.of(samples[plan.digest_channels])
     plan.rows.append(Row("digest", "weekly digest to 1 channel", one))
-    plan.rows.append(_ratio_row("digest", f"weekly digest to {plan.digest_channels} channels", many, one, 5,
+    plan.rows.append(ratio_row("digest", f"weekly digest to {plan.digest_channels} channels", many, one, 5,
                                 "1 channel"))
 
 
@@ -447,13 +201,13 @@ def bench_snapshot(plan: Plan, urls: dict[str, str]) -> None:
     from storage.db import Database
     from storage.periods import parse_period
 
-    _progress("6. the Panel snapshot, docx and pdf")
+    progress("6. the Panel snapshot, docx and pdf")
     quarter = parse_period("2025/26 Q2")
     cases, databases = {}, []
     for scale in (plan.scales[0], plan.big):
         db = Database(urls[scale.name])
         databases.append(db)
-        context = build_registry(_settings(db.url), db, clock=lambda: PANEL_DAY).context
+        context = build_registry(bench_settings(db.url), db, clock=lambda: PANEL_DAY).context
         cases[scale.name] = lambda context=context: produce(context, quarter, ["docx", "pdf"], "bench")
     try:
         stats = side_by_side(cases, max(3, plan.repeats // 10), warmup=1)
@@ -462,7 +216,7 @@ def bench_snapshot(plan: Plan, urls: dict[str, str]) -> None:
             db.dispose()
     small, big = plan.scales[0].name, plan.big.name
     plan.rows.append(Row("snapshot", f"Panel snapshot Q2 2025/26 at {small}", stats[small]))
-    plan.rows.append(_ratio_row("snapshot", f"Panel snapshot Q2 2025/26 at {big}", stats[big], stats[small], 2, small))
+    plan.rows.append(ratio_row("snapshot", f"Panel snapshot Q2 2025/26 at {big}", stats[big], stats[small], 2, small))
 
 
 # --- the table ---------------------------------------------------------------------------------------------
@@ -483,7 +237,7 @@ def table(rows: list[Row]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for row in rows:
         s = row.stats
-        cells = [row.name, _ms(s.median) if s else "", _ms(s.p95) if s else "", _ms(s.p99) if s else "",
+        cells = [row.name, ms(s.median) if s else "", ms(s.p95) if s else "", ms(s.p99) if s else "",
                  str(s.samples) if s else "", row.budget, row.measured or "", row.verdict]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -550,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     written = text + ("\n\n" + notes.read_text(encoding="utf-8") if notes.exists() and complete else "")
     out = args.out or HERE / ("RESULTS.md" if complete else "RESULTS-partial.md")
     out.write_text(written + "\n", encoding="utf-8")
-    _progress(f"written to {out}")
+    progress(f"written to {out}")
     print(text)
     return 1 if any(row.failed for row in plan.rows) else 0
 
@@ -559,12 +313,12 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except KeyboardInterrupt:
-        _progress("stopped; nothing written")
+        progress("stopped; nothing written")
         sys.exit(130)
     except BenchError as exc:
-        _progress(f"the benchmark stopped: {exc}; nothing written")
+        progress(f"the benchmark stopped: {exc}; nothing written")
         sys.exit(2)
     except Exception:  # a crash is not a budget verdict: exit 2, so `make bench` and the smoke test can tell
         traceback.print_exc()
-        _progress("the benchmark stopped on the error above; nothing written")
+        progress("the benchmark stopped on the error above; nothing written")
         sys.exit(2)

@@ -7,11 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
-from xml.sax.saxutils import escape
 
 import pytest
 from sqlalchemy import func, select
@@ -21,96 +18,14 @@ from storage.importers.csp import import_csp_allocations
 from storage.importers.limits import MAX_PROBLEMS, MAX_ROWS
 from storage.importers.reviews import import_reviews
 from storage.models import CspAllocationRow, CspSpendRow, ImportRow, ObservationRow, ReviewRow
+from tests.oversized_workbooks import MB, inline_row, repeated, shared_row, shared_string, write_workbook
 from tests.test_importers import NOW
 
 KPIBOT = str(Path(sys.executable).with_name("kpibot"))
-MB = 1024 * 1024
 PEAK_CEILING = 200 * MB        # the issue's ceiling for a refused file
 MESSAGE_CEILING = 500          # characters a refusal may print for one problem
 GIVE_UP_AFTER = 600            # seconds: only a hang gets this far (the 3-million-row workbook took 235 s)
 
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    '</Types>')
-_PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Target="xl/workbook.xml" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/></Relationships>')
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Target="worksheets/sheet1.xml" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
-    '<Relationship Id="rId2" Target="sharedStrings.xml" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
-_SHEET_START = (b'<?xml version="1.0" encoding="UTF-8"?>'
-                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-_SHEET_END = b"</sheetData></worksheet>"
-_STRINGS_START = (b'<?xml version="1.0" encoding="UTF-8"?>'
-                  b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
-
-
-def write_workbook(path: Path, rows: Iterable[bytes], shared: Iterable[bytes] = (), after_rows: bytes = b"",
-                   extra_parts: dict[str, bytes] | None = None, shared_start: bytes = _STRINGS_START) -> Path:
-    """An XLSX file whose first sheet's <sheetData> holds `rows` and whose shared strings are `shared` (<si>
-    elements), each written as a stream so that hundreds of megabytes never sit in this process."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _PACKAGE_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
-            out.write(shared_start)
-            for chunk in shared:
-                out.write(chunk)
-            out.write(b"</sst>")
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
-            out.write(_SHEET_START)
-            for chunk in rows:
-                out.write(chunk)
-            out.write(b"</sheetData>" + after_rows + b"</worksheet>")
-        for name, content in (extra_parts or {}).items():
-            archive.writestr(name, content)
-    return path
-
-
-def inline_row(number: int, cells: list[str]) -> bytes:
-    """A row of text cells stored in the sheet itself (t="inlineStr")."""
-    return (f'<row r="{number}">' + "".join(
-        f'<c r="{chr(65 + position)}{number}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
-        for position, value in enumerate(cells)) + "</row>").encode()
-
-
-def shared_row(number: int, indexes: list[int]) -> bytes:
-    """A row of text cells that point into the shared strings, as Excel writes them."""
-    return (f'<row r="{number}">' + "".join(f'<c r="{chr(65 + position)}{number}" t="s"><v>{index}</v></c>'
-                                            for position, index in enumerate(indexes)) + "</row>").encode()
-
-
-def shared_string(value: str) -> bytes:
-    return f"<si><t>{escape(value)}</t></si>".encode()
-
-
-def _repeated(piece: bytes, size: int) -> Iterable[bytes]:
-    """`size` bytes of `piece` over and over, a megabyte at a time."""
-    block = piece * (MB // len(piece))
-    for _ in range(size // len(block)):
-        yield block
 
 
 @dataclass(frozen=True)
@@ -166,7 +81,7 @@ def test_a_workbook_holding_one_300_mb_cell_is_refused_from_its_zip_directory(db
     def rows():
         yield inline_row(1, REVIEW_HEADER)
         yield b'<row r="2"><c r="A2" t="inlineStr"><is><t>'
-        yield from _repeated(b"x", 300 * MB)
+        yield from repeated(b"x", 300 * MB)
         yield b"</t></is></c></row>"
     path = write_workbook(tmp_path / "cell.xlsx", rows())
     assert path.stat().st_size < 1 * MB
@@ -179,7 +94,7 @@ def test_a_workbook_holding_one_300_mb_cell_is_refused_from_its_zip_directory(db
 def test_a_300_mb_shared_string_is_refused_from_its_zip_directory(db, tmp_path):
     def strings():
         yield b"<si><t>"
-        yield from _repeated(b"x", 300 * MB)
+        yield from repeated(b"x", 300 * MB)
         yield b"</t></si>"
     path = write_workbook(tmp_path / "shared.xlsx", [inline_row(1, REVIEW_HEADER), shared_row(2, [0])], strings())
     done = kpibot_import(db, "reviews", path, tmp_path)
@@ -193,7 +108,7 @@ def test_a_30_mb_cell_within_the_sheet_limit_is_refused_by_the_row_it_is_in(db, 
     def rows():
         yield inline_row(1, REVIEW_HEADER)
         yield b'<row r="2"><c r="A2" t="inlineStr"><is><t>'
-        yield from _repeated(b"x", 30 * MB)
+        yield from repeated(b"x", 30 * MB)
         yield b"</t></is></c></row>"
     done = kpibot_import(db, "reviews", write_workbook(tmp_path / "row.xlsx", rows()), tmp_path)
     _refused(done, "row.xlsx", "row.xlsx, row 2: the row takes more than the 2 MB of the sheet's XML that one row "
@@ -212,7 +127,7 @@ def test_a_workbook_of_3_million_rows_is_refused_at_the_row_cap(db, tmp_path):
     streams past, and counting stops at the cap."""
     def rows():
         yield inline_row(1, REVIEW_HEADER)
-        yield from _repeated(b"<row><c><v>1</v></c></row>", 3_000_000 * 26)
+        yield from repeated(b"<row><c><v>1</v></c></row>", 3_000_000 * 26)
     path = write_workbook(tmp_path / "rows.xlsx", rows())
     assert path.stat().st_size < 2 * MB
     done = kpibot_import(db, "reviews", path, tmp_path)
