@@ -1,8 +1,10 @@
-"""Who may do what: roles from settings (by Slack user ID or user group), guests refused, sensitive answers kept to
-allowed channels. Every command passes through `check` before its handler runs."""
+"""Who may do what: roles from settings (by the platform's user or user group ID), guests refused, sensitive answers
+kept to allowed channels. Every command passes through `check` before its handler runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from answers import mentions
 
 ROLES = ("viewer", "editor", "admin")
 CONSOLE = "console"
@@ -18,7 +20,7 @@ NO_CHANNELS = "an allowed channel (none is set up yet: KPIBOT_SENSITIVE_CHANNEL_
 
 @dataclass(frozen=True)
 class Identity:
-    """What Slack says about the person asking; None fields mean 'not known' (e.g. the console)."""
+    """What the platform says about the person asking; None fields mean 'not known' (e.g. the console)."""
 
     user_id: str
     is_guest: bool = False
@@ -77,4 +79,4 @@ class AccessPolicy:
 
     def case_channels_text(self) -> str:
         """The allowed channels, as a message names them where it says where case details can be seen."""
-        return ", ".join(f"<#{c}>" for c in sorted(self.sensitive_channels)) or NO_CHANNELS
+        return ", ".join(mentions.conversation(c) for c in sorted(self.sensitive_channels)) or NO_CHANNELS

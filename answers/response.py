@@ -1,11 +1,17 @@
-"""The platform-neutral answer a command or digest builds; renderers turn it into Block Kit or plain text."""
+"""The platform-neutral answer a command or digest builds; each platform's renderer turns it into its own message."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from storage.echo import ECHO_LIMIT, shorten  # noqa: F401  (commands echo user text through here)
+from answers.mentions import neutralised
+from storage import echo
+from storage.echo import ECHO_LIMIT  # noqa: F401  (commands echo user text through here)
 
-# How much of a person's own text a message repeats back: enough to recognise, never a pasted page.
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """A person's own text as an answer repeats it: at most `limit` characters (storage.echo), and with any
+    mention token's brackets taken out, so that what they typed never becomes a mention in the answer."""
+    return echo.shorten(neutralised(text), limit)
 
 
 @dataclass(frozen=True)

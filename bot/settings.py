@@ -16,6 +16,7 @@ DATABASE_AT_SIGN = ("has an @ in its password or user name: write it as %40 ther
 DATABASE_DRIVER = "names a database driver kpibot does not have ({driver}); use postgresql+psycopg:// or sqlite:///"
 CREDENTIAL_TEXT = ("holds a space, a line break or a character no Slack credential has; copy it again from the "
                    "app's page and set it alone")
+NOT_AN_ID = "{ids} is not an ID: write the IDs separated by commas, each without spaces or control characters"
 
 
 class SettingsError(ValueError):
@@ -48,12 +49,17 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, description="One JSON object per log line (for log shippers).")
 
     admin_user_ids: str = Field(
-        "", description="Comma-separated Slack user IDs who may change digest subscriptions (e.g. U012AB3CD,U045EF6GH).")
-    editor_user_ids: str = Field("", description="Slack user IDs who may load data and write commentary.")
-    editor_group_ids: str = Field("", description="Slack user group IDs (S...) whose members are editors.")
-    admin_group_ids: str = Field("", description="Slack user group IDs whose members are admins.")
+        "", description="Comma-separated user IDs on the chat platform (Slack: U012AB3CD) who may change digest "
+                        "subscriptions (e.g. U012AB3CD,U045EF6GH).")
+    editor_user_ids: str = Field(
+        "", description="User IDs on the chat platform (Slack: U012AB3CD) who may load data and write commentary.")
+    editor_group_ids: str = Field(
+        "", description="User group IDs on the chat platform (Slack: S0614TZR7) whose members are editors.")
+    admin_group_ids: str = Field(
+        "", description="User group IDs on the chat platform (Slack: S0614TZR7) whose members are admins.")
     sensitive_channel_ids: str = Field(
-        "", description="Channel IDs where complaint case lists and snapshots may be shown (besides editors' DMs).")
+        "", description="Conversation IDs on the chat platform (Slack: C012AB3CD) where complaint case lists and "
+                        "snapshots may be shown (besides editors' DMs).")
     digest_grace_hours: float = Field(24.0, gt=0, le=24 * 14,
                                       description="A digest missed by up to this long (bot down) is still posted.")
     digest_stale_claim_minutes: float = Field(10.0, gt=0, description="A delivery claim older than this is taken over.")
@@ -109,20 +115,11 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return value.upper()
 
-    @field_validator("admin_user_ids", "editor_user_ids")
+    @field_validator("admin_user_ids", "editor_user_ids", "admin_group_ids", "editor_group_ids", "sensitive_channel_ids")
     @classmethod
-    def _user_ids(cls, value: str) -> str:
-        return _id_list(value, "UW", "a Slack user ID (they look like U012AB3CD)")
-
-    @field_validator("admin_group_ids", "editor_group_ids")
-    @classmethod
-    def _group_ids(cls, value: str) -> str:
-        return _id_list(value, "S", "a Slack user group ID (they look like S0614TZR7)")
-
-    @field_validator("sensitive_channel_ids")
-    @classmethod
-    def _channel_ids(cls, value: str) -> str:
-        return _id_list(value, "CGD", "a Slack channel ID (they look like C012AB3CD)")
+    def _id_lists(cls, value: str) -> str:
+        """Each a list of ids; what an id looks like is the platform's rule, checked by its adapter at start."""
+        return _id_list(value)
 
     @property
     def admins(self) -> frozenset[str]:
@@ -182,11 +179,11 @@ def _ids(value: str) -> frozenset[str]:
     return frozenset(part for part in value.split(",") if part)
 
 
-def _id_list(value: str, prefixes: str, what: str) -> str:
+def _id_list(value: str) -> str:
     ids = [part.strip() for part in value.split(",") if part.strip()]
-    bad = [i for i in ids if not i.isalnum() or i[0] not in prefixes]
+    bad = [i for i in ids if any(c.isspace() or not c.isprintable() for c in i)]
     if bad:
-        raise ValueError(f"{', '.join(bad)} is not {what}")
+        raise ValueError(NOT_AN_ID.format(ids=", ".join(map(repr, bad))))
     return ",".join(ids)
 
 

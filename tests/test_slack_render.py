@@ -6,12 +6,13 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
-from bot.slack.render import render_message
+from answers.mentions import conversation, person
 from answers.response import Fact, Response, Table
+from bot.slack.render import posted_message, render_message
 
 LIMITS = {"blocks": 50, "section_text": 3000, "fields": 10, "field_text": 2000, "header_text": 150}
-# The only markup a message may carry: the bot's own channel mention, an ID without a label.
-BOTS_MENTION = re.compile(r"<#[CGD][A-Z0-9_]+>")
+# The only markup a message may carry: the bot's own mentions, written from its tokens, an ID without a label.
+BOTS_MENTION = re.compile(r"<#[CGD][A-Z0-9]+>|<@[UW][A-Z0-9]+>")
 
 
 def assert_within_slack_limits(message: dict) -> None:
@@ -84,7 +85,7 @@ def assert_markup_inert(message: dict) -> None:
 
 def test_the_notification_text_is_escaped_as_the_blocks_are():
     response = Response(title="CSP <!channel> & co", facts=[Fact("Reference", "CR-1 <!here> <@U0X>")],
-                        notes=["Ask in <#C0GOV>."])
+                        notes=[f"Ask in {conversation('C0GOV')}."])
     message = render_message(response)
     assert message["text"] == ("CSP &lt;!channel&gt; &amp; co\n  Reference  CR-1 &lt;!here&gt; &lt;@U0X&gt;\n\n"
                                "Ask in <#C0GOV>.")
@@ -92,6 +93,61 @@ def test_the_notification_text_is_escaped_as_the_blocks_are():
     assert message["blocks"][1]["fields"][0]["text"] == "*Reference*\nCR-1 &lt;!here&gt; &lt;@U0X&gt;"
     assert message["blocks"][2]["elements"][0]["text"] == "Ask in <#C0GOV>."
     assert_markup_inert(message)
+
+
+def test_mention_tokens_become_slack_links_after_the_text_around_them_is_escaped():
+    response = Response(title="Subscriptions", facts=[Fact("Asked by", f"{person('U0ASKER')} <b>")],
+                        notes=[f"{conversation('C0GOV')} & {conversation('G0PRIVATE')} get it"])
+    message = render_message(response)
+    assert message["blocks"][1]["fields"][0]["text"] == "*Asked by*\n<@U0ASKER> &lt;b&gt;"
+    assert message["blocks"][2]["elements"][0]["text"] == "<#C0GOV> &amp; <#G0PRIVATE> get it"
+    assert message["text"] == "Subscriptions\n  Asked by  <@U0ASKER> &lt;b&gt;\n\n<#C0GOV> &amp; <#G0PRIVATE> get it"
+
+
+def test_a_token_whose_id_has_not_slacks_shape_is_plain_text_never_a_link():
+    response = Response(title="t", notes=[f"Ask in {conversation('C_PANEL')}, {conversation('c0gov|x')}, "
+                                          f"{conversation('#general')} or ask {person('console')}."])
+    note = render_message(response)["blocks"][1]["elements"][0]["text"]
+    assert note == "Ask in #C_PANEL, #c0gov|x, ##general or ask @console."
+    # an id with markup in it is escaped before it is written out: it cannot close or open a link
+    odd = render_message(Response(title="t", notes=[conversation("C0>|<!here")]))
+    assert odd["blocks"][1]["elements"][0]["text"] == "#C0&gt;|&lt;!here"
+
+
+def test_channel_markup_typed_by_people_is_escaped_like_any_other():
+    """The bot's own tokens are the only mentions that link: `<#C0GOV>` in data or typed text is characters."""
+    message = render_message(Response(title="t", facts=[Fact("Area", "<#C0GOV>")], notes=["see <#C0GOV|gov>"]))
+    assert message["blocks"][1]["fields"][0]["text"] == "*Area*\n&lt;#C0GOV&gt;"
+    assert message["blocks"][2]["elements"][0]["text"] == "see &lt;#C0GOV|gov&gt;"
+    assert "<#" not in message["text"]
+
+
+def test_a_title_with_a_mention_is_set_in_bold_so_that_the_mention_links():
+    message = render_message(Response(title=f"{conversation('C0LEAD')} will get the weekly digest"))
+    assert message["blocks"][0] == {"type": "section",
+                                    "text": {"type": "mrkdwn", "text": "*<#C0LEAD> will get the weekly digest*"}}
+    assert message["text"] == "<#C0LEAD> will get the weekly digest"
+
+
+def test_a_table_cell_with_a_mention_links_in_the_table_and_the_notification():
+    table = Table(["Channel", "Digest"], [[conversation("C0GOV"), "weekly"]])
+    message = render_message(Response(title="Subscriptions", table=table))
+    # Slack shows the channel's name, whose width nobody knows here: the column is as wide as the token was
+    assert message["blocks"][1]["text"]["text"] == ("```Channel               Digest\n"
+                                                    "--------------------  ------\n<#C0GOV>  weekly```")
+    assert "<#C0GOV>  weekly" in message["text"]
+
+
+def test_a_suggestion_with_a_mention_gets_no_button():
+    message = render_message(Response(title="t", suggestions=["/kpi calls", f"/digest list {conversation('C0X1')}"]))
+    buttons = [b for b in message["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert [b["value"] for b in buttons] == ["/kpi calls"]
+
+
+def test_a_posted_message_is_the_reply_without_its_response_type():
+    response = Response(title="Weekly digest", notes=[conversation("C0GOV")], public=True)
+    assert posted_message(response) == {k: v for k, v in render_message(response).items() if k != "response_type"}
+    assert "response_type" not in posted_message(response)
 
 
 def test_a_plain_title_is_still_a_header():
@@ -132,6 +188,7 @@ def test_any_response_fits_slack(title, facts, rows, notes, suggestions, is_erro
     message = render_message(response)
     assert_within_slack_limits(message)
     assert_markup_inert(message)
+    assert "<#" not in json.dumps(message)   # typed channel markup never links: only the bot's tokens do
 
 
 markup = st.text(alphabet="<>&!#@CGU0|;: xhere\x07\n", max_size=60)
@@ -149,3 +206,4 @@ def test_text_made_of_markup_characters_is_inert_everywhere(title, facts, notes,
     message = render_message(response)
     assert_within_slack_limits(message)
     assert_markup_inert(message)
+    assert "<#" not in json.dumps(message)   # typed channel markup never links: only the bot's tokens do

@@ -2,9 +2,11 @@
 
 Text from data (an area's name, a case reference, a note, the words someone typed) is escaped wherever Slack
 would read markup in it: every mrkdwn block and the message's `text`, which Slack shows in notifications.
-Both carry the same words, so `<!channel>` typed into a cell is shown as those characters, never as a ping
-or a link. The one markup kept is the bot's own channel mention, `<#C0123ABCD>` (an ID, no label), so that
-"Ask in #governance" links to the channel in the blocks and in the notification alike.
+Both carry the same words, so `<!channel>` or `<#C0123ABCD>` typed into a cell is shown as those characters,
+never as a ping or a link. The only links are the bot's own mentions: the answer's mention tokens, written as
+`<#C0123ABCD>` and `<@U0123ABCD>` after the text around them is escaped, so that "Ask in #governance" links to
+the channel in the blocks and in the notification alike. A token whose id has not Slack's shape is shown as
+plain text (`#id`), so nothing but an id ever goes inside the link.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock,
 )
 
-from bot.render_text import render_table, render_text
+from answers.mentions import CLOSE, OPEN, format_mentions
 from answers.response import Response
+from bot.render_text import kept, render_table, render_text
+from bot.slack.ids import is_channel_id, is_user_id
 from storage.text_rules import without_control_characters
 
 MAX_BLOCKS = 50
@@ -32,10 +36,10 @@ RAG_MARKS = {"Green": ":large_green_circle: Green", "Amber": ":large_orange_circ
 TRUNCATED_NOTE = "Answer shortened to fit in Slack: {hidden} more part(s) not shown. Narrow the question, or run it with `kpibot ask`."
 SUGGESTION_ACTION = "kpi_suggestion_{index}"
 DEFAULT_TITLE = "kpibot"
-# The bot's own channel mention once escaped: an ID alone, so no label can be smuggled in with it.
-_ESCAPED_CHANNEL_MENTION = re.compile(r"&lt;#([CGD][A-Z0-9_]+)&gt;")
 _CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
-MARKUP_CHARACTERS = ("<", ">")
+# What a plain_text header or button cannot carry: Slack's markup, and a mention token (written as a link only
+# in mrkdwn).
+MARKUP_CHARACTERS = ("<", ">", OPEN, CLOSE)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -52,9 +56,18 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>" if is_channel_id(channel_id) else f"#{channel_id}"
+
+
+def _person_link(user_id: str) -> str:
+    return f"<@{user_id}>" if is_user_id(user_id) else f"@{user_id}"
+
+
 def _escape(text: str) -> str:
-    """A response's text, which mixes data and the bot's own words: escaped, the bot's channel mentions kept."""
-    return _ESCAPED_CHANNEL_MENTION.sub(r"<#\1>", escape_mrkdwn(text))
+    """A response's text, which mixes data and the bot's own words: escaped, then its mention tokens written as
+    Slack's links (an id alone, so no label can be smuggled in with one)."""
+    return format_mentions(escape_mrkdwn(text), _channel_link, _person_link)
 
 
 def _mark_rag(value: str) -> str:
@@ -66,7 +79,7 @@ def _mark_rag(value: str) -> str:
 
 def _table_sections(response: Response) -> list[SectionBlock]:
     """A table as preformatted text, split into sections of at most 3,000 characters."""
-    lines = render_table(response.table)
+    lines = render_table(response.table, kept)
     header, body = lines[:2], lines[2:]
     sections, chunk = [], list(header)
     for line in body:
@@ -91,8 +104,8 @@ def _carries_markup(text: str) -> bool:
 
 
 def _buttons(suggestions: list[str]) -> list[ButtonElement]:
-    """A button for each suggested command, except one whose text holds < or >: a button's label is plain text
-    that cannot be escaped, and its value comes back as a command. The answer's text still names it."""
+    """A button for each suggested command, except one whose text holds < or > or a mention: a button's label is
+    plain text that cannot be escaped, and its value comes back as a command. The answer's text still names it."""
     offered = [s for s in suggestions if not _carries_markup(s) and without_control_characters(s) == s]
     return [ButtonElement(text=_clip(s.split(" ", 1)[-1].strip() or s.strip() or "?", MAX_BUTTON_TEXT),
                           value=s[:2000], action_id=SUGGESTION_ACTION.format(index=i))
@@ -106,7 +119,7 @@ def render_blocks(response: Response, as_objects: bool = False) -> list:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(":warning: " + _escape(title), MAX_SECTION_TEXT))))
     elif _carries_markup(title):
         # A header is plain_text: Slack would not ping from it, but it would carry the raw markup in the
-        # message. A title holding < or > (an area's name, say) is set in bold, escaped, instead.
+        # message. A title holding < or > (an area's name, say), or a mention, is set in bold, escaped, instead.
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(f"*{_escape(title)}*", MAX_SECTION_TEXT))))
     else:
         blocks.append(HeaderBlock(text=PlainTextObject(text=_clip(title, MAX_HEADER_TEXT))))
@@ -140,13 +153,21 @@ def render_blocks(response: Response, as_objects: bool = False) -> list:
 def fallback_text(response: Response) -> str:
     """The notification and screen-reader text that goes with every message: the plain-text answer, escaped
     as the blocks are (Slack reads markup in a message's text too, and shows it in the notification)."""
-    return _clip(_escape(render_text(response)).strip() or DEFAULT_TITLE, MAX_FALLBACK_TEXT)
+    return _clip(_escape(render_text(response, kept)).strip() or DEFAULT_TITLE, MAX_FALLBACK_TEXT)
 
 
 def render_message(response: Response) -> dict:
-    """Keyword arguments for ack(), respond() or chat.postMessage."""
+    """Keyword arguments for ack() or respond()."""
     return {
         "text": fallback_text(response),
         "blocks": render_blocks(response),
         "response_type": "in_channel" if response.public else "ephemeral",
     }
+
+
+def posted_message(response: Response) -> dict:
+    """Keyword arguments for chat.postMessage (a digest, a dry run's file): the message without a reply's
+    response_type."""
+    message = render_message(response)
+    message.pop("response_type", None)
+    return message
