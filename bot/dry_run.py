@@ -1,4 +1,5 @@
-"""A digest written to a folder instead of posted: the Slack message as JSON, its plain text, and its charts.
+"""A digest written to a folder instead of posted: the message as a platform would receive it (as JSON, rendered by
+that platform's renderer, which the caller passes), its plain text, and its charts.
 
 Every file is named by the digest and its period (weekly-2025-W41-complaint-reviews.png), so the weekly
 and the quarterly digest can be written to one folder without either overwriting the other's charts.
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable, Mapping
 
-from bot.slack.render import render_message
+from answers.response import Response
 from bot.render_text import render_text
 from digests.content import Digest
 from storage.filenames import path_inside, period_stem, safe_filename, safe_stem
@@ -36,16 +38,26 @@ def chart_names(stem: str, filenames: list[str]) -> list[str]:
     return names
 
 
-def write_digest(digest: Digest, folder: Path) -> list[Path]:
-    """Write the digest's files into `folder`; raises storage.filenames.UnsafePath, writing nothing, if any
-    of them would land outside it."""
+# A platform's message as it would be sent: JSON-serialisable keys and values (Slack's: text and blocks).
+Render = Callable[[Response], Mapping]
+
+
+def _slack_message(response: Response) -> Mapping:
+    """Until every caller passes its platform's renderer, a dry run writes Slack's message, as it always has."""
+    from bot.slack.render import posted_message
+
+    return posted_message(response)
+
+
+def write_digest(digest: Digest, folder: Path, render: Render | None = None, suffix: str = ".json") -> list[Path]:
+    """Write the digest's files into `folder`: the message as `render` makes it, in `{stem}{suffix}`, the plain
+    text, the charts. Raises storage.filenames.UnsafePath, writing nothing, if any of them would land outside it."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = digest_stem(digest)
-    names = [f"{stem}.json", f"{stem}.txt", *chart_names(stem, [chart.filename for chart in digest.charts])]
+    names = [f"{stem}{suffix}", f"{stem}.txt", *chart_names(stem, [chart.filename for chart in digest.charts])]
     paths = [path_inside(folder, name) for name in names]   # all checked before the first is written
     charts = list(zip(digest.charts, paths[2:]))
-    message = render_message(digest.message)
-    message.pop("response_type", None)
+    message = dict((render or _slack_message)(digest.message))
     paths[0].write_text(json.dumps({"held_reason": digest.held_reason, **message,
                                     "charts": [{"file": path.name, "title": chart.title, "alt_text": chart.alt_text}
                                                for chart, path in charts]}, indent=2), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The access rules (commands/access.py) as one table: every kind of person, in every kind of place, asking for
+"""The access rules (answers/access.py) as one table: every kind of person, in every kind of place, asking for
 every role with and without case details. Each cell is written out by hand from DESIGN.md's "What is sensitive",
 so a privilege mistake in the code (a group check that lets anyone in, a direct-message rule that forgets the
 role, a role order that puts editors above admins) changes some cell and fails here."""
@@ -7,7 +7,10 @@ from __future__ import annotations
 import pytest
 
 from answers.access import AccessPolicy, Identity, Place
+from answers.mentions import conversation
 
+# The allowed channels as an answer names them: mention tokens, which each platform's renderer writes out.
+PANEL, REVIEWS = conversation("C_PANEL"), conversation("C_REVIEWS")
 POLICY = AccessPolicy(
     editor_users=frozenset({"U_EDITOR"}), admin_users=frozenset({"U_ADMIN"}),
     editor_groups=frozenset({"S_ANALYSTS"}), admin_groups=frozenset({"S_LEADS"}),
@@ -47,7 +50,7 @@ ANSWERS = {
     "admin": ("That needs the admin role, which you don't have.",
               "Ask a kpibot admin to add you (KPIBOT_ADMIN_USER_IDS)."),
     "place": ("I don't answer that here: it is kept to the channels allowed to see review cases and Panel papers.",
-              "Ask in <#C_PANEL>, <#C_REVIEWS>, or in a direct message with me if you are an editor or admin."),
+              f"Ask in {PANEL}, {REVIEWS}, or in a direct message with me if you are an editor or admin."),
     "ok": None,
 }
 
@@ -218,6 +221,6 @@ def test_channel_sees_cases(channel_id):
 
 
 def test_the_allowed_channels_are_named_in_order_or_how_to_set_them_up():
-    assert POLICY.case_channels_text() == "<#C_PANEL>, <#C_REVIEWS>"
+    assert POLICY.case_channels_text() == f"{PANEL}, {REVIEWS}"
     assert AccessPolicy().case_channels_text() == (
         "an allowed channel (none is set up yet: KPIBOT_SENSITIVE_CHANNEL_IDS)")

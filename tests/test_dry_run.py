@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot.dry_run import write_digest
+from answers.mentions import conversation
 from answers.response import Chart, Response
+from bot.dry_run import write_digest
 from digests.content import Digest
+from tests.memory_platform import MemoryPlatform
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -81,3 +83,16 @@ def test_chart_names_from_data_are_made_safe_and_kept_apart(tmp_path):
     assert all(p.parent == tmp_path / "out" for p in written)
     assert (tmp_path / "out" / "quarterly-2025-26-Q2-a-b-2.png").read_bytes() == PNG + b"a b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_message_is_written_as_the_callers_platform_renders_it(tmp_path):
+    platform = MemoryPlatform()
+    digest = Digest("weekly", "2025-W41", date(2025, 10, 6),
+                    Response(title="Weekly digest", notes=[f"Case list only in {conversation('C0GOV')}."]),
+                    held_reason="no figures")
+    written = write_digest(digest, tmp_path, render=lambda response: {"said": platform.render(response)},
+                           suffix=".memory.json")
+    assert [p.name for p in written] == ["weekly-2025-W41.memory.json", "weekly-2025-W41.txt"]
+    assert json.loads(written[0].read_text()) == {
+        "held_reason": "no figures", "said": "Weekly digest\nCase list only in #C0GOV.", "charts": []}
+    assert written[1].read_text() == "Weekly digest\nCase list only in #C0GOV.\n"   # mentions as plain text

@@ -207,3 +207,18 @@ def test_text_made_of_markup_characters_is_inert_everywhere(title, facts, notes,
     assert_within_slack_limits(message)
     assert_markup_inert(message)
     assert "<#" not in json.dumps(message)   # typed channel markup never links: only the bot's tokens do
+
+
+def test_a_dry_run_writes_slacks_message_as_chat_post_message_would_send_it(tmp_path):
+    from datetime import date
+
+    from bot.dry_run import write_digest
+    from digests.content import Digest
+
+    digest = Digest("weekly", "2025-W41", date(2025, 10, 6), Response(title="Weekly digest", notes=[conversation("C0GOV")]))
+    passed = write_digest(digest, tmp_path / "passed", render=posted_message, suffix=".json")
+    default = write_digest(digest, tmp_path / "default")   # what `digest run --dry-run` writes until it passes one
+    payload = json.loads(passed[0].read_text())
+    assert payload == {"held_reason": None, **posted_message(digest.message), "charts": []}
+    assert payload["text"] == "Weekly digest\n<#C0GOV>" and payload["blocks"][1]["elements"][0]["text"] == "<#C0GOV>"
+    assert default[0].read_text() == passed[0].read_text()
