@@ -25,6 +25,8 @@ NOT_POSTED = "Shown to you only: `public` posts an answer about cases only where
 NOT_RECORDED = "I couldn't record this request in the audit log, so I haven't answered it."
 NOT_RECORDED_HINT = ("Case details and Panel papers are given only once the request is recorded. "
                      "Try again in a minute; if it keeps happening, tell the performance team.")
+ALREADY_DONE = "Already done: this exact request arrived before and was carried out then."
+ALREADY_DONE_HINT = "Nothing was changed this time. To do it again, run the command again."
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,14 @@ class CommandRequest:
     groups: frozenset[str] = frozenset()
     # The platform says this conversation is the bot's own direct message with the asker.
     direct_with_bot: bool = False
-    # The platform's identity of this one request (e.g. Slack's signature), so that a replay can be told apart.
+    # The platform's identity of this one request (a signature, say), so that a replay can be told apart;
+    # opaque here. "" where the platform gives none (nothing can replay a typed console line).
     request_key: str = ""
-    # Where it was asked: the platform, and its workspace or tenant ("" where there is one).
+    # Where it was asked: the platform, and its workspace or tenant ("" where there is none).
     platform: str = CONSOLE_PLATFORM
     workspace: str = ""
+    # When the platform says the request was made (Unix seconds, as it signed it), for how long its key is kept.
+    request_time: int | None = None
 
     @property
     def address(self) -> Address:
@@ -123,6 +128,8 @@ class CommandRegistry:
         outcome = "unavailable" if response.title == DATA_UNAVAILABLE else ("refused" if response.is_error else "ok")
         if response.title == INTERNAL_ERROR:
             outcome = "failed"
+        elif response.title == ALREADY_DONE:
+            outcome = "replayed"
         written = record(self.context.db, self.context.clock(), request.user_id, request.address,
                          request.command, request.text, outcome)
         if not written and self._needs_audit(request, response):
@@ -150,8 +157,14 @@ class CommandRegistry:
         refusal = self.refusal_for(request)
         if refusal is not None:
             return error(*refusal)
-        from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as SQLAlchemyTimeout
+        from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError, TimeoutError as SQLAlchemyTimeout
 
+        try:
+            if self._is_replay(request):
+                return error(ALREADY_DONE, ALREADY_DONE_HINT)
+        except SQLAlchemyError as exc:  # the database that records requests is not answering: change nothing
+            LOGGER.warning("could not check %s for a replay: %s", request.command, type(exc).__name__)
+            return error(DATA_UNAVAILABLE, DATA_UNAVAILABLE_HINT)
         try:
             return handler(request, self.context)
         except (OperationalError, DBAPIError) as exc:
@@ -167,10 +180,24 @@ class CommandRegistry:
             LOGGER.exception("command %s failed", request.command)
             return error(INTERNAL_ERROR, INTERNAL_ERROR_HINT)
 
+    def _is_replay(self, request: CommandRequest) -> bool:
+        """Whether this state-changing request was seen before (on any replica), by the key its platform gave.
+        Asked only after the request passed its access check: read-only commands, requests with no key and
+        requests refused anyway never touch the record. Database errors propagate (the request is not run)."""
+        if not request.request_key or self.needs(request) == "viewer":
+            return False
+        from storage.replays import first_time
+
+        now = self.context.clock().timestamp()   # the one clock commands run by
+        if first_time(self.context.db, request.request_key, request.request_time, now=now):
+            return False
+        LOGGER.warning("refused a replayed %s from %s in %s", request.command, request.user_id, request.channel_id)
+        return True
+
     def run_line(self, line: str, as_of: date | None = None, user_id: str = "console",
                  channel_id: str = CONSOLE_CHANNEL, is_guest: bool = False,
                  groups: frozenset[str] = frozenset(), direct_with_bot: bool = False,
-                 request_key: str = "") -> Response:
+                 request_key: str = "", platform: str = CONSOLE_PLATFORM, workspace: str = "") -> Response:
         """Run a typed line such as '/kpi calls-under-25s'."""
         stripped = line.strip()
         if not stripped.startswith("/"):
@@ -179,7 +206,7 @@ class CommandRegistry:
                          f"Start with a slash command: {known}. Try /kpi help.")
         command, _, text = stripped.partition(" ")
         return self.dispatch(CommandRequest(command.lower(), text.strip(), user_id, channel_id, as_of, is_guest,
-                                            groups, direct_with_bot, request_key))
+                                            groups, direct_with_bot, request_key, platform, workspace))
 
 
 def _asker(request: CommandRequest):

@@ -1,10 +1,11 @@
 """Replays: a signed state-changing request is carried out once, however often it is sent, on any replica.
 
-Slack signs each request over its timestamp and body and accepts a signature for 5 minutes either side of
-its timestamp, so the same request can be sent again within that window and still pass the signature check.
-Each state-changing request's key goes into one table of the shared database before it runs; a second
-arrival finds it there. Keys are kept until their timestamp is out of the window (with a margin for the
-replicas' clocks) and pruned then: an expired key's request is refused by the signature check itself.
+A chat platform signs each request over the time it was made and its body, and its adapter accepts the
+signature for a few minutes either side of that time (Slack's 5 minutes), so the same request can be sent
+again within that window and still pass the signature check. Each state-changing request's key (opaque
+here: the platform's adapter makes it) goes into one table of the shared database before it runs; a second
+arrival finds it there. Keys are kept until their request's time is out of the window (with a margin for
+the replicas' clocks) and pruned then: an expired key's request is refused by the signature check itself.
 """
 from __future__ import annotations
 
@@ -18,20 +19,22 @@ from sqlalchemy.exc import IntegrityError
 from storage.db import Database
 from storage.models import SeenRequestRow
 
-# Slack refuses a request whose timestamp is more than 5 minutes from the receiver's clock.
+# The longest a platform's signed request passes its signature check after it was made (Slack: 5 minutes).
 SIGNATURE_WINDOW_SECONDS = 5 * 60
 # Replicas' clocks may disagree by a little; a key is kept this much longer than the window.
 CLOCK_MARGIN_SECONDS = 60
 
 
-def first_time(db: Database, key: str, timestamp: int, now: float | None = None) -> bool:
-    """True the first time `key` (signed at `timestamp`, Unix seconds) is seen, False on every repeat.
+def first_time(db: Database, key: str, timestamp: int | None, now: float | None = None) -> bool:
+    """True the first time `key` (signed at `timestamp`, Unix seconds; now if the platform gave no time) is
+    seen, False on every repeat.
 
     Whoever inserts the key first wins; the key is committed before the request runs, so two copies
     arriving together on two replicas cannot both be carried out. Database errors propagate: a request
     whose key cannot be recorded is not carried out either.
     """
     now = time.time() if now is None else now
+    timestamp = int(now) if timestamp is None else timestamp
     _prune(db, now)
     expires = datetime.fromtimestamp(timestamp + SIGNATURE_WINDOW_SECONDS + CLOCK_MARGIN_SECONDS, timezone.utc)
     try:

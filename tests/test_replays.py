@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from bot.app import build_registry
 from bot.slack.http_server import SlackHTTPServer
 from bot.settings import Settings
-from bot.slack.app import ALREADY_DONE, build_slack_app
+from bot.slack.app import build_slack_app
+from commands.registry import ALREADY_DONE
 from storage.audit import entries
 from storage.models import CommentaryRow, SeenRequestRow
 from storage.replays import first_time
