@@ -1,4 +1,7 @@
-"""/digest: subscribe a channel to the weekly or quarterly digest, list subscriptions, preview a digest."""
+"""/digest: subscribe a conversation to the weekly or quarterly digest, list subscriptions, preview a digest.
+
+A channel named in the text arrives as a mention token (the platform's adapter makes one of the channel its
+people picked), and is taken to be on the request's own platform and workspace."""
 from __future__ import annotations
 
 import re
@@ -7,11 +10,12 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from answers.context import CommandContext
-from storage.addresses import Address
+from answers.mentions import conversation as mention, mentioned_conversation
+from answers.response import Response, Table, error, shorten
 from commands.options import OptionError, split_options
 from commands.registry import CONSOLE_CHANNEL, CommandRegistry, CommandRequest
-from answers.response import Response, Table, error, shorten
 from storage import digest_store
+from storage.addresses import Address
 
 HELP = """/digest subscribe weekly|quarterly [#channel] [on monday] [at 08:00] - send a digest to a channel
 /digest unsubscribe weekly|quarterly [#channel] - stop it
@@ -21,10 +25,11 @@ USAGE = "Usage: " + " · ".join(line.split(" - ")[0] for line in HELP.splitlines
 NOT_UNDERSTOOD = "I didn't understand {text!r} after /digest."
 WHICH_KIND = "Say which digest: weekly or quarterly."
 BAD_CHANNEL = "{text!r} is not a channel I can use."
-BAD_CHANNEL_HINT = "Pick the channel from Slack's #-autocomplete (so I get its ID), or leave it out for this channel."
-CANNOT_POST = "I can't post in <#{channel}> ({reason})."
-SUBSCRIBED = "<#{channel}> will get the {kind} digest {when}, {content}."
-UPDATED = "<#{channel}>'s {kind} digest now comes {when}, {content}."
+BAD_CHANNEL_HINT = ("Name the channel with # and pick it from the list, so I get its id, or leave it out for "
+                    "this channel.")
+CANNOT_POST = "I can't post in {channel} ({reason})."
+SUBSCRIBED = "{channel} will get the {kind} digest {when}, {content}."
+UPDATED = "{channel}'s {kind} digest now comes {when}, {content}."
 WITH_CASES = "with case references (an allowed channel)"
 COUNTS_ONLY = "counts only"
 COUNTS_ONLY_WHERE = ("It carries no case references: they go only to {channels}, and to editors and admins "
@@ -32,19 +37,18 @@ COUNTS_ONLY_WHERE = ("It carries no case references: they go only to {channels},
 # The quarterly digest counts reviews and lists no case: the same in every channel.
 NO_CASES = "counts only (it lists no cases)"
 CASES_SHOWN = "case references"
-UNSUBSCRIBED = "<#{channel}> will no longer get the {kind} digest."
-NOT_SUBSCRIBED = "<#{channel}> was not subscribed to the {kind} digest."
+UNSUBSCRIBED = "{channel} will no longer get the {kind} digest."
+NOT_SUBSCRIBED = "{channel} was not subscribed to the {kind} digest."
 NONE = "No channel is subscribed to a digest yet."
 NONE_HINT = "Subscribe one with /digest subscribe weekly #channel"
 HELD = "This {kind} digest would be held back, not posted: {reason}."
 PREVIEW_NOTE = "Preview: only you can see this. Subscribed channels get it on schedule."
 NO_CHANNEL_HERE = "The console is not a channel: a digest subscribed here would go nowhere."
-NO_CHANNEL_HERE_HINT = ("Subscribe a channel where it is: type `/digest subscribe {kind} #channel` in Slack, "
-                        "or name the channel's ID here: `/digest subscribe {kind} C0123456789`.")
+NO_CHANNEL_HERE_HINT = ("Subscribe a channel where it is: type `/digest subscribe {kind}` in the channel, or "
+                        "`/digest subscribe {kind} #channel` in a chat with me.")
 BAD_TIME = "{text!r} is not a time; write it as HH:MM, e.g. 08:00."
 BAD_DAY = "{text!r} is not a day of the week; write monday, tuesday, ... or mon, tue, ..."
 
-_CHANNEL_RE = re.compile(r"^<#(?P<id>[CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^(?P<bare>[CGD][A-Z0-9]{6,})$")
 _TIME_RE = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$")
 _DAYS = {name: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
 
@@ -96,9 +100,9 @@ def _parse_schedule(words: list[str]) -> tuple[str | None, str, int, int, str | 
                     return None, "", 0, 0, BAD_TIME.format(text=shorten(words[position - 1]))
                 hour, minute = int(match["h"]), int(match["m"])
             continue
-        match = _CHANNEL_RE.match(word)
-        if match and channel is None:
-            channel = match["id"] or match["bare"]
+        named = mentioned_conversation(word)
+        if named and channel is None:
+            channel = named
             position += 1
             continue
         return None, "", 0, 0, BAD_CHANNEL.format(text=shorten(word))
@@ -114,25 +118,26 @@ def change_subscription(context: CommandContext, request: CommandRequest, verb: 
         return error(problem, BAD_CHANNEL_HINT if "channel" in problem else USAGE)
     if channel is None and request.channel_id == CONSOLE_CHANNEL and verb == "subscribe":
         return error(NO_CHANNEL_HERE, NO_CHANNEL_HERE_HINT.format(kind=kind))
-    channel = channel or request.channel_id
+    address = Address(request.platform, channel, request.workspace) if channel else request.address
+    channel, named = address.conversation, mention(address.conversation)
     now = context.clock()
     if verb == "unsubscribe":
-        done = digest_store.unsubscribe(context.db, channel, kind, now)
+        done = digest_store.unsubscribe(context.db, address, kind, now)
         _changed(context)
-        return Response(title=(UNSUBSCRIBED if done else NOT_SUBSCRIBED).format(channel=channel, kind=kind))
+        return Response(title=(UNSUBSCRIBED if done else NOT_SUBSCRIBED).format(channel=named, kind=kind))
     try:
         schedule = Schedule(kind, day, hour, minute, context.timezone)
     except ScheduleError as exc:
         return error(str(exc), USAGE)
-    refused = context.can_post(Address(request.platform, channel, request.workspace))
+    refused = context.can_post(address)
     if refused is not None:
-        return error(CANNOT_POST.format(channel=channel, reason=refused.reason), refused.hint)
-    _, created = digest_store.subscribe(context.db, channel, kind, schedule.day_of_week, schedule.hour,
+        return error(CANNOT_POST.format(channel=named, reason=refused.reason), refused.hint)
+    _, created = digest_store.subscribe(context.db, address, kind, schedule.day_of_week, schedule.hour,
                                         schedule.minute, schedule.timezone, request.user_id, now)
     _changed(context)
     text = SUBSCRIBED if created else UPDATED
     content, notes = _content(context, channel, kind)
-    return Response(title=text.format(channel=channel, kind=kind, when=schedule.describe(), content=content),
+    return Response(title=text.format(channel=named, kind=kind, when=schedule.describe(), content=content),
                     notes=notes)
 
 
@@ -170,11 +175,11 @@ def list_answer(context: CommandContext, user_id: str) -> Response:
     rows = []
     for sub in subscriptions:
         schedule = Schedule(sub.kind, sub.day_of_week, sub.hour, sub.minute, sub.timezone)
-        last = digest_store.last_delivery(context.db, sub.channel_id, sub.kind)
+        last = digest_store.last_delivery(context.db, sub.address, sub.kind)
         last_text = f"{last.state} {_local(last.finished_at or last.scheduled_for, sub.timezone)} ({last.period})" \
             if last else "never"
         upcoming = next_due(schedule, now).scheduled_for
-        rows.append([f"<#{sub.channel_id}>", sub.kind, schedule.describe(), _cases_column(context, sub),
+        rows.append([mention(sub.address.conversation), sub.kind, schedule.describe(), _cases_column(context, sub),
                      last_text, _local(upcoming, sub.timezone)])
     return Response(title="Digest subscriptions",
                     table=Table(["Channel", "Digest", "Schedule", "Cases", "Last run", "Next run"], rows),
@@ -184,7 +189,7 @@ def list_answer(context: CommandContext, user_id: str) -> Response:
 def _cases_column(context: CommandContext, sub) -> str:
     from digests.content import LISTS_CASES
 
-    shown = LISTS_CASES.get(sub.kind, True) and context.access.channel_sees_cases(sub.channel_id)
+    shown = LISTS_CASES.get(sub.kind, True) and context.access.channel_sees_cases(sub.address.conversation)
     return CASES_SHOWN if shown else COUNTS_ONLY
 
 

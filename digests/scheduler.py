@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Mapping
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from digests.delivery import DeliveryPolicy, DigestBuilder, DigestTransport, run_due
+from answers.platform import Platform
+from digests.delivery import DeliveryPolicy, DigestBuilder, run_due, serving
 from digests.schedule import Schedule
 from storage import digest_store as ledger
 from storage.db import Database
@@ -36,12 +37,14 @@ def cron_trigger(schedule: Schedule) -> CronTrigger:
 
 
 class DigestScheduler:
-    def __init__(self, db: Database, transport: DigestTransport, build: DigestBuilder, policy: DeliveryPolicy,
-                 check_minutes: float = 5.0, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, db: Database, platforms: Mapping[str, Platform] | Platform, build: DigestBuilder,
+                 policy: DeliveryPolicy, check_minutes: float = 5.0, clock: Callable[[], datetime] = utcnow,
                  on_outcome: Callable[[str, str], None] | None = None):
+        """`platforms`: the platforms this process delivers to, by name (one platform alone is taken as the
+        only one); subscriptions on any other platform are left to the processes that serve it."""
         self.on_outcome = on_outcome
         self.db = db
-        self.transport = transport
+        self.platforms = serving(platforms)
         self.build = build
         self.policy = policy
         self.clock = clock
@@ -106,13 +109,13 @@ class DigestScheduler:
 
     def _run(self, subscription_ids, triggered_by: str) -> None:
         try:
-            for outcome in run_due(self.db, self.transport, self.build, self.clock, self.policy, triggered_by,
+            for outcome in run_due(self.db, self.platforms, self.build, self.clock, self.policy, triggered_by,
                                    subscription_ids=subscription_ids):
                 if self.on_outcome is not None:
                     self.on_outcome(outcome.kind, outcome.state)
                 if outcome.state not in ("already",):
-                    LOGGER.info("digest %s %s to %s: %s", outcome.kind, outcome.period, outcome.channel_id,
+                    LOGGER.info("digest %s %s to %s: %s", outcome.kind, outcome.period, outcome.address,
                                 outcome.state)
         except Exception:
-            # A database or Slack outage must not kill the scheduler; the next pass picks the work up.
+            # A database or platform outage must not kill the scheduler; the next pass picks the work up.
             LOGGER.exception("digest run failed; the next check will retry")

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
+from storage.addresses import CONVERSATION_ID_LENGTH, PLATFORM_LENGTH, WORKSPACE_LENGTH, Address
 from storage.db import Database
 from storage.models import AuditRow
 from storage.repository import aware_utc
@@ -20,7 +21,9 @@ MAX_DETAIL = 500
 # sensitive answer waits on its entry, inside Slack's 3 seconds; the database's own busy and lock timeouts are
 # for other work, and longer.
 AUDIT_WAIT_SECONDS = 1.0
-COMMAND_LINE = "cli"   # the place of a change made from the command line (chat changes name their channel)
+# The place of a change made from the command line. A place that is not a chat conversation is stored as its own
+# platform ("cli", and "console" for the console and `kpibot ask`); a conversation by its address.
+COMMAND_LINE = "cli"
 # Slack tokens and anything that looks like a credential are masked before they are stored.
 _SECRET_RE = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:(?:secret|password|token)=\S+)")
 
@@ -34,13 +37,25 @@ def _scrub(text: str) -> str:
 class AuditEntry:
     at: datetime
     actor: str
-    place: str
+    place: str       # a conversation's id, or the name of a place that is not one ("cli", "console")
     action: str
     detail: str
     outcome: str
+    platform: str = COMMAND_LINE
+    workspace: str = ""
+
+    @property
+    def where(self) -> str:
+        """The place as a reader of the log wants it: with its platform (and workspace) when it is a conversation."""
+        if self.platform == self.place:
+            return self.place
+        return ":".join(part for part in (self.platform, self.workspace, self.place) if part)
 
 
-def record(db: Database, at: datetime, actor: str, place: str, action: str, detail: str, outcome: str) -> bool:
+AuditPlace = Address | str   # a chat conversation, or a place that is not one (COMMAND_LINE)
+
+
+def record(db: Database, at: datetime, actor: str, place: AuditPlace, action: str, detail: str, outcome: str) -> bool:
     """Write one entry; True once it is committed. A failure is logged and answered False, never raised: the
     caller decides whether its answer may go without the entry (a sensitive one may not)."""
     row = _row(at, actor, place, action, detail, outcome)
@@ -76,16 +91,19 @@ def _short_lock_wait(connection, seconds: float):
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
 
 
-def record_change(session, at: datetime, actor: str, place: str, action: str, detail: str) -> None:
+def record_change(session, at: datetime, actor: str, place: AuditPlace, action: str, detail: str) -> None:
     """Audit a data change in the change's own transaction: the two are committed together or not at all."""
     session.add(_row(at, actor, place, action, detail, "ok"))
 
 
-def _row(at: datetime, actor: str, place, action: str, detail: str, outcome: str) -> AuditRow:
-    place = getattr(place, "conversation", place)  # an Address: its conversation (until the log stores addresses)
-    return AuditRow(at=at, actor=_scrub(actor)[:120], place=_scrub(place)[:120], action=_scrub(action)[:60],
-                    detail=_scrub(detail),
-                    outcome=outcome[:20])
+def _row(at: datetime, actor: str, place: AuditPlace, action: str, detail: str, outcome: str) -> AuditRow:
+    if isinstance(place, Address):
+        platform, workspace, where = place.platform, place.workspace, place.conversation
+    else:
+        platform, workspace, where = place, "", place
+    return AuditRow(at=at, actor=_scrub(actor)[:120], platform=_scrub(platform)[:PLATFORM_LENGTH],
+                    workspace=_scrub(workspace)[:WORKSPACE_LENGTH], place=_scrub(where)[:CONVERSATION_ID_LENGTH],
+                    action=_scrub(action)[:60], detail=_scrub(detail), outcome=outcome[:20])
 
 
 def entries(db: Database, since: datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
@@ -93,5 +111,5 @@ def entries(db: Database, since: datetime | None = None, limit: int = 1000) -> l
         query = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
         if since is not None:
             query = query.where(AuditRow.at >= since)
-        return [AuditEntry(aware_utc(r.at), r.actor, r.place, r.action, r.detail, r.outcome)
+        return [AuditEntry(aware_utc(r.at), r.actor, r.place, r.action, r.detail, r.outcome, r.platform, r.workspace)
                 for r in session.scalars(query.limit(limit))]

@@ -7,17 +7,37 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.addresses import Address
 from storage.db import Database
 from storage.models import DigestAttemptRow, DigestDeliveryRow, DigestSubscriptionRow
 from storage.repository import aware_utc
 
 CLAIMED, POSTED, FAILED, SKIPPED, HELD = "claimed", "posted", "failed", "skipped", "held"
-FINAL_STATES = (POSTED, SKIPPED, HELD)
+# An earlier attempt may have posted, and the platform cannot look: not posted again, the subscriber is told.
+UNCERTAIN = "uncertain"
+FINAL_STATES = (POSTED, SKIPPED, HELD, UNCERTAIN)
 
 
-def delivery_key(channel_id: str, kind: str, period: str) -> str:
-    """The name a posted digest carries in its Slack message metadata."""
-    return f"{channel_id}:{kind}:{period}"
+def delivery_key(address: Address, kind: str, period: str) -> str:
+    """The name a posted digest carries where its platform keeps it (Slack's message metadata). The
+    conversation id alone, as before addresses had platforms: digests already posted carry keys of this form,
+    and are looked for by them after a restart."""
+    return f"{address.conversation}:{kind}:{period}"
+
+
+def _at(row_class, address: Address) -> list:
+    """The conditions that pick `address`'s rows of a table with address columns."""
+    return [row_class.platform == address.platform, row_class.workspace == address.workspace,
+            row_class.conversation_id == address.conversation]
+
+
+def _address(row) -> Address:
+    return Address(row.platform, row.conversation_id, row.workspace, row.reference or {})
+
+
+def _address_columns(address: Address) -> dict:
+    return dict(platform=address.platform, workspace=address.workspace, conversation_id=address.conversation,
+                reference=address.reference or None)
 
 
 # --- subscriptions --------------------------------------------------------------------------------------
@@ -25,7 +45,7 @@ def delivery_key(channel_id: str, kind: str, period: str) -> str:
 @dataclass(frozen=True)
 class Subscription:
     id: int
-    channel_id: str
+    address: Address
     kind: str
     day_of_week: str
     hour: int
@@ -37,30 +57,33 @@ class Subscription:
 
 
 def _subscription(row: DigestSubscriptionRow) -> Subscription:
-    return Subscription(row.id, row.channel_id, row.kind, row.day_of_week, row.hour, row.minute, row.timezone,
+    return Subscription(row.id, _address(row), row.kind, row.day_of_week, row.hour, row.minute, row.timezone,
                         row.created_by, aware_utc(row.problem_reported_at), aware_utc(row.updated_at))
 
 
-def subscribe(db: Database, channel_id: str, kind: str, day_of_week: str, hour: int, minute: int, tz: str,
+def subscribe(db: Database, address: Address, kind: str, day_of_week: str, hour: int, minute: int, tz: str,
               user_id: str, now: datetime) -> tuple[Subscription, bool]:
-    """Create or update a channel's subscription; returns it and whether it is new."""
+    """Create or update a conversation's subscription; returns it and whether it is new. The platform's newest
+    reference for the conversation is kept."""
     with db.session() as session:
         row = session.scalar(select(DigestSubscriptionRow).where(
-            DigestSubscriptionRow.channel_id == channel_id, DigestSubscriptionRow.kind == kind))
+            *_at(DigestSubscriptionRow, address), DigestSubscriptionRow.kind == kind))
         created = row is None or not row.active
         if row is None:
-            row = DigestSubscriptionRow(channel_id=channel_id, kind=kind, created_at=now)
+            row = DigestSubscriptionRow(**_address_columns(address), kind=kind, created_at=now)
             session.add(row)
+        elif address.reference:
+            row.reference = address.reference
         row.day_of_week, row.hour, row.minute, row.timezone = day_of_week, hour, minute, tz
         row.active, row.created_by, row.updated_at, row.problem_reported_at = True, user_id, now, None
         session.flush()
         return _subscription(row), created
 
 
-def unsubscribe(db: Database, channel_id: str, kind: str, now: datetime) -> bool:
+def unsubscribe(db: Database, address: Address, kind: str, now: datetime) -> bool:
     with db.session() as session:
         result = session.execute(update(DigestSubscriptionRow).where(
-            DigestSubscriptionRow.channel_id == channel_id, DigestSubscriptionRow.kind == kind,
+            *_at(DigestSubscriptionRow, address), DigestSubscriptionRow.kind == kind,
             DigestSubscriptionRow.active.is_(True)).values(active=False, updated_at=now))
         return result.rowcount == 1
 
@@ -93,13 +116,14 @@ class Claim:
     attempt_id: int
 
 
-def claim(db: Database, channel_id: str, kind: str, period: str, scheduled_for: datetime, subscription_id: int | None,
-          process: str, triggered_by: str, now: datetime, stale_after: timedelta, max_attempts: int) -> Claim | None:
-    """Claim the delivery of (channel, kind, period); None when it is done or another process holds it."""
-    key = delivery_key(channel_id, kind, period)
+def claim(db: Database, address: Address, kind: str, period: str, scheduled_for: datetime,
+          subscription_id: int | None, process: str, triggered_by: str, now: datetime, stale_after: timedelta,
+          max_attempts: int) -> Claim | None:
+    """Claim the delivery of (address, kind, period); None when it is done or another process holds it."""
+    key = delivery_key(address, kind, period)
     try:
         with db.session() as session:
-            row = DigestDeliveryRow(channel_id=channel_id, kind=kind, period=period, subscription_id=subscription_id,
+            row = DigestDeliveryRow(**_address_columns(address), kind=kind, period=period, subscription_id=subscription_id,
                                     scheduled_for=scheduled_for, state=CLAIMED, claimed_by=process, claimed_at=now,
                                     attempts=1, triggered_by=triggered_by)
             session.add(row)
@@ -110,8 +134,7 @@ def claim(db: Database, channel_id: str, kind: str, period: str, scheduled_for: 
         pass  # someone has (or had) this delivery: see whether it can be taken over
     with db.session() as session:
         row = session.scalar(select(DigestDeliveryRow).where(
-            DigestDeliveryRow.channel_id == channel_id, DigestDeliveryRow.kind == kind,
-            DigestDeliveryRow.period == period))
+            *_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind, DigestDeliveryRow.period == period))
         if row is None or row.state in FINAL_STATES or row.permanent or row.attempts >= max_attempts:
             return None
         if row.state == CLAIMED and now - aware_utc(row.claimed_at) < stale_after:
@@ -137,22 +160,23 @@ def _log_attempt(session, row: DigestDeliveryRow, now: datetime, process: str, t
     return attempt.id
 
 
-def finish(db: Database, claim: Claim, state: str, now: datetime, message_ts: str | None = None,
+def finish(db: Database, claim: Claim, state: str, now: datetime, message_ref: str | None = None,
            error: str | None = None, permanent: bool = False) -> None:
+    """Record how a claimed delivery ended; `message_ref` is the platform's reference to the posted message."""
     with db.session() as session:
         session.execute(update(DigestDeliveryRow).where(DigestDeliveryRow.id == claim.delivery_id).values(
-            state=state, finished_at=now, message_ts=message_ts, error=error, permanent=permanent))
+            state=state, finished_at=now, message_ref=message_ref, error=error, permanent=permanent))
         session.execute(update(DigestAttemptRow).where(DigestAttemptRow.id == claim.attempt_id).values(
             state=state, finished_at=now, error=error))
 
 
-def record_skipped(db: Database, channel_id: str, kind: str, period: str, scheduled_for: datetime,
+def record_skipped(db: Database, address: Address, kind: str, period: str, scheduled_for: datetime,
                    subscription_id: int | None, process: str, now: datetime, reason: str) -> bool:
     """Note a digest missed beyond the grace window, so it is not considered again; False if already noted."""
     try:
         with db.session() as session:
-            row = DigestDeliveryRow(channel_id=channel_id, kind=kind, period=period, subscription_id=subscription_id,
-                                    scheduled_for=scheduled_for, state=SKIPPED, claimed_by=process, claimed_at=now,
+            row = DigestDeliveryRow(**_address_columns(address), kind=kind, period=period,
+                                    subscription_id=subscription_id, scheduled_for=scheduled_for, state=SKIPPED, claimed_by=process, claimed_at=now,
                                     finished_at=now, attempts=0, error=reason, triggered_by="catch-up")
             session.add(row)
             session.flush()
@@ -166,36 +190,36 @@ def record_skipped(db: Database, channel_id: str, kind: str, period: str, schedu
 
 @dataclass(frozen=True)
 class DeliveryRecord:
-    channel_id: str
+    address: Address
     kind: str
     period: str
     state: str
     scheduled_for: datetime
     finished_at: datetime | None
-    message_ts: str | None
+    message_ref: str | None
     error: str | None
     attempts: int
 
 
-def last_delivery(db: Database, channel_id: str, kind: str) -> DeliveryRecord | None:
+def last_delivery(db: Database, address: Address, kind: str) -> DeliveryRecord | None:
     with db.session() as session:
         row = session.scalar(select(DigestDeliveryRow).where(
-            DigestDeliveryRow.channel_id == channel_id, DigestDeliveryRow.kind == kind,
+            *_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind,
         ).order_by(DigestDeliveryRow.scheduled_for.desc(), DigestDeliveryRow.id.desc()).limit(1))
         return _record(row) if row else None
 
 
-def deliveries(db: Database, channel_id: str | None = None) -> list[DeliveryRecord]:
+def deliveries(db: Database, address: Address | None = None) -> list[DeliveryRecord]:
     with db.session() as session:
         query = select(DigestDeliveryRow).order_by(DigestDeliveryRow.scheduled_for, DigestDeliveryRow.id)
-        if channel_id:
-            query = query.where(DigestDeliveryRow.channel_id == channel_id)
+        if address is not None:
+            query = query.where(*_at(DigestDeliveryRow, address))
         return [_record(row) for row in session.scalars(query)]
 
 
 def _record(row: DigestDeliveryRow) -> DeliveryRecord:
-    return DeliveryRecord(row.channel_id, row.kind, row.period, row.state, aware_utc(row.scheduled_for),
-                          aware_utc(row.finished_at), row.message_ts, row.error, row.attempts)
+    return DeliveryRecord(_address(row), row.kind, row.period, row.state, aware_utc(row.scheduled_for),
+                          aware_utc(row.finished_at), row.message_ref, row.error, row.attempts)
 
 
 def clear_problem(db: Database, subscription_id: int) -> None:

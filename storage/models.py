@@ -9,6 +9,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.addresses import CONVERSATION_ID_LENGTH, MESSAGE_REF_LENGTH, PLATFORM_LENGTH, WORKSPACE_LENGTH
+
 MONEY = Numeric(14, 2)
 
 
@@ -166,36 +168,45 @@ class ImportRow(Base):
 
 
 class DigestSubscriptionRow(Base):
-    """A channel's subscription to the weekly or quarterly digest. Channels are stored by ID, never by name."""
+    """A conversation's subscription to the weekly or quarterly digest, by its address (platform, workspace,
+    conversation id), never by name; `reference` is the platform's own, handed back to its adapter to post."""
 
     __tablename__ = "digest_subscriptions"
-    __table_args__ = (UniqueConstraint("channel_id", "kind", name="uq_digest_subscriptions_channel_kind"),)
+    __table_args__ = (UniqueConstraint("platform", "workspace", "conversation_id", "kind",
+                                       name="uq_digest_subscriptions_address_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel_id: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
+    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
+    reference: Mapped[dict | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(12))
     day_of_week: Mapped[str] = mapped_column(String(3), default="mon")
     hour: Mapped[int] = mapped_column(Integer, default=8)
     minute: Mapped[int] = mapped_column(Integer, default=0)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(400))   # a person's id: long on some platforms
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     problem_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DigestDeliveryRow(Base):
-    """The delivery ledger: one row per (channel, kind, period), claimed by an insert only one process can win."""
+    """The delivery ledger: one row per (address, kind, period), claimed by an insert only one process can win."""
 
     __tablename__ = "digest_deliveries"
     __table_args__ = (
-        UniqueConstraint("channel_id", "kind", "period", name="uq_digest_deliveries_channel_kind_period"),
+        UniqueConstraint("platform", "workspace", "conversation_id", "kind", "period",
+                         name="uq_digest_deliveries_address_kind_period"),
         Index("ix_digest_deliveries_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel_id: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
+    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
+    reference: Mapped[dict | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(12))
     period: Mapped[str] = mapped_column(String(16))
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("digest_subscriptions.id", ondelete="SET NULL"))
@@ -204,7 +215,8 @@ class DigestDeliveryRow(Base):
     claimed_by: Mapped[str] = mapped_column(String(120))
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The platform's reference to the posted message (Slack's ts, a Teams activity id): opaque here.
+    message_ref: Mapped[str | None] = mapped_column(String(MESSAGE_REF_LENGTH))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     permanent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -268,7 +280,10 @@ class AuditRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(120))
-    place: Mapped[str] = mapped_column(String(120))
+    # Where: a conversation (its platform, workspace and id) or, with platform "cli" or "console", no chat at all.
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
+    place: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))

@@ -19,7 +19,7 @@ def audit(since: Optional[str] = typer.Option(None, "--since", help="Only entrie
     settings = cli_settings()
     day = day_option(since, settings, "--since")
     start = datetime.combine(day, datetime.min.time(), timezone.utc) if day else None
-    rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.place, e.action, e.outcome, e.detail[:80]]
+    rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.where, e.action, e.outcome, e.detail[:80]]
             for e in entries(open_database(settings), start)]
     if not rows:
         echo("No audit entries" + (f" since {since}." if since else "."))

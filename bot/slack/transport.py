@@ -1,4 +1,5 @@
-"""Digests to Slack: messages with metadata naming their ledger key, charts as files, and Slack's errors mapped to ours."""
+"""The platform port's delivery side for Slack: messages with metadata naming their ledger key, charts as files,
+a look back through a channel's history for a message already posted, and Slack's errors mapped to ours."""
 from __future__ import annotations
 
 import logging
@@ -9,10 +10,12 @@ from decimal import Decimal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.render import render_message
-from answers.platform import CannotPost
-from digests.content import Digest
-from answers.platform import DeliveryError, Failure
+from answers.mentions import format_mentions
+from answers.platform import CannotPost, Capabilities, DeliveryError, Failure
+from answers.response import Response
+from bot.slack.ids import is_channel_id, is_user_id
+from bot.slack.render import posted_message
+from storage.addresses import Address
 from storage.filenames import safe_filename
 
 LOGGER = logging.getLogger(__name__)
@@ -73,26 +76,37 @@ def _error(exc: Exception) -> DeliveryError:
     return DeliveryError(Failure.TRANSIENT, f"connection: {type(exc).__name__}")
 
 
+def _with_links(text: str) -> str:
+    """The bot's own text to one person, its mention tokens written as Slack's links."""
+    return format_mentions(text, lambda c: f"<#{c}>" if is_channel_id(c) else f"#{c}",
+                           lambda p: f"<@{p}>" if is_user_id(p) else f"@{p}")
+
+
 class SlackDigestTransport:
-    """Posts digests through a WebClient whose retry handlers honour Retry-After and back off on 5xx."""
+    """Delivers through a WebClient whose retry handlers honour Retry-After and back off on 5xx."""
+
+    name = "slack"
+    capabilities = Capabilities(finds_posted=True, files_in_channels=True, private_replies=True)
 
     def __init__(self, client: WebClient):
         self.client = client
-        self._rendered: list[tuple[Digest, dict]] = []   # the last few digests, rendered once for every channel
+        # The last few responses, rendered once for every channel: the same Response object is one message.
+        self._rendered: list[tuple[Response, dict]] = []
         self._rendering = threading.Lock()
 
-    def _message(self, digest: Digest) -> dict:
+    def _message(self, response: Response) -> dict:
         with self._rendering:
             for known, message in self._rendered:
-                if known is digest:
+                if known is response:
                     return message
-            message = render_message(digest.message)
-            message.pop("response_type", None)
-            self._rendered = [(digest, message), *self._rendered[:RENDERED_KEPT - 1]]
+            message = posted_message(response)
+            self._rendered = [(response, message), *self._rendered[:RENDERED_KEPT - 1]]
             return message
 
-    def post_digest(self, channel_id: str, digest: Digest, key: str) -> str:
-        message = self._message(digest)
+    def deliver(self, address: Address, response: Response, key: str) -> str:
+        """Post the message carrying `key` in its metadata, then its charts; the message's ts."""
+        message = self._message(response)
+        channel_id = address.conversation
         try:
             posted = self.client.chat_postMessage(
                 channel=channel_id, unfurl_links=False, unfurl_media=False,
@@ -100,7 +114,7 @@ class SlackDigestTransport:
         except (SlackClientError, OSError) as exc:
             raise _error(exc) from None
         ts = posted["ts"]
-        for chart in digest.charts:
+        for chart in response.charts:
             filename = safe_filename(chart.filename, fallback="chart")   # named from data: a section's name
             try:
                 self.client.files_upload_v2(channel=channel_id, content=chart.png, filename=filename,
@@ -110,7 +124,7 @@ class SlackDigestTransport:
                 LOGGER.warning("digest %s: chart %s not uploaded: %s", key, filename, _error(exc).detail)
         return ts
 
-    def find_posted(self, channel_id: str, key: str, within: timedelta) -> str | None:
+    def find_posted(self, address: Address, key: str, within: timedelta) -> str | None:
         """The ts of a message in the channel carrying `key`, posted no more than `within` ago, if there is one.
 
         Read newest first, with no `oldest`: a time of day from our clock means nothing on Slack's, which may
@@ -119,7 +133,7 @@ class SlackDigestTransport:
         search goes back at least as far as it must. It stops at the first message older than that, or after
         HISTORY_PAGES pages.
         """
-        cursor, oldest_possible = None, None
+        channel_id, cursor, oldest_possible = address.conversation, None, None
         for _ in range(HISTORY_PAGES):
             try:
                 page = self.client.conversations_history(channel=channel_id, include_all_metadata=True,
@@ -141,9 +155,10 @@ class SlackDigestTransport:
                 return None
         return None
 
-    def tell_user(self, user_id: str, text: str) -> None:
+    def tell_user(self, user_id: str, text: str, workspace: str = "") -> None:
+        """A direct message (one workspace per client: `workspace` names it, and is not needed to post)."""
         try:
-            self.client.chat_postMessage(channel=user_id, text=text)
+            self.client.chat_postMessage(channel=user_id, text=_with_links(text))
         except (SlackClientError, OSError) as exc:
             raise _error(exc) from None
 
@@ -151,9 +166,9 @@ class SlackDigestTransport:
         """What the subscriber can do about `error` in Slack; "" when there is nothing they can do."""
         return HINTS.get(error.detail, "").format(kind=digest_kind)
 
-    def can_post(self, address) -> CannotPost | None:
+    def can_post(self, address: Address) -> CannotPost | None:
         """None when the bot is in the channel; if not, why not in Slack's words and what to do in Slack."""
-        channel_id = getattr(address, "conversation", address)
+        channel_id = address.conversation
         try:
             info = self.client.conversations_info(channel=channel_id)
         except (SlackClientError, OSError) as exc:
