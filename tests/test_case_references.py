@@ -1,33 +1,26 @@
 """Case references only where they may be seen (DESIGN.md, "What is sensitive"): the allowed channels and the bot's
 own direct message with an editor or admin. Everywhere else the same answer carries counts only and says where
-the list can be seen: command answers, /digest preview, and digests posted to a channel that is not allowed."""
+the list can be seen: command answers, and digests posted to a channel that is not allowed. (The same through
+Slack, /digest preview and the bot's own direct message as Slack says it is: tests/test_slack_case_references.py.)"""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
+from answers.mentions import conversation
+from answers.response import Fact, Response, Table, counts_only, shows_cases
 from bot.app import build_registry
-from bot.slack.render import SUGGESTION_ACTION
 from bot.render_text import render_text
 from bot.settings import Settings
-from bot.slack.app import WORKING, web_client
-from bot.slack.transport import DIGEST_EVENT, SlackDigestTransport
-from answers.response import Fact, Response, Table, counts_only, shows_cases
 from digests.content import LISTS_CASES, digest_builder
 from digests.delivery import DeliveryPolicy, run_due
 from digests.schedule import occurrence_for
-from tests.fake_slack import FakeSlack
-from tests.slack_signing import block_actions_body, post_signed, slash_command_body
-from tests.test_slack_e2e import SECRET, TOKEN, serving
+from tests.memory_platform import MemoryPlatform
 
 PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
 ALLOWED = "C0GOV"
-COUNTS_ONLY_HERE = ("Counts only here: the case list can be seen in <#C0GOV>, or in a direct message with me "
+GOV, LEAD = conversation(ALLOWED), conversation("C0LEAD")
+COUNTS_ONLY_HERE = (f"Counts only here: the case list can be seen in {GOV}, or in a direct message with me "
                     "if you are an editor or admin.")
-# What the Slack path is checked for: the note without its channel mention, which each renderer formats its own way.
-COUNTS_ONLY_MARK = "Counts only here: the case list can be seen in"
 NOT_POSTED = "Shown to you only: `public` posts an answer about cases only where the case list can be seen."
 # The open September cases of the bundled log, overdue (or due within the week) on the Panel day.
 OVERDUE_ON_PANEL_DAY = ["CR-2025-0058", "CR-2025-0059", "CR-2025-0060", "CR-2025-0061", "CR-2025-0062",
@@ -110,83 +103,40 @@ def test_reviews_overdue_outside_allowed_places_gives_the_counts_and_where_to_se
     assert listed.public is True and COUNTS_ONLY_HERE not in listed.notes
 
 
-# --- item 1: /digest preview -----------------------------------------------------------------------------------
-
-@pytest.fixture
-def slack(demo_db):
-    """The app in HTTP mode against the fake Slack: (events URL, fake Slack)."""
-    with FakeSlack() as fake:
-        settings = _settings(demo_db, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.api_url)
-        with serving(settings, build_registry(settings, demo_db, clock=lambda: PANEL_DAY)) as events:
-            yield events, fake
-
-
-def _preview(events, fake, channel, name, user="U0VIEWER") -> dict:
-    body = slash_command_body("/digest", "preview weekly", user_id=user, channel_id=channel,
-                              response_url=fake.response_url(name))
-    assert json.loads(post_signed(events, body, SECRET).body)["text"] == WORKING
-    return fake.wait_for(lambda: fake.responses(name), timeout=60)[0]
-
-
-def test_digest_preview_by_a_viewer_in_a_channel_not_allowed_has_counts_only(slack):
-    events, fake = slack
-    preview = _preview(events, fake, "C0GENERAL", "general")
-    text = json.dumps(preview)
-    assert _named(text) == []
-    assert "Complaint reviews: 7 complaint reviews overdue on 27 Oct 2025" in preview["text"]
-    assert COUNTS_ONLY_MARK in preview["text"]
-    # A button carrying the same text is answered the same way.
-    click = block_actions_body(SUGGESTION_ACTION.format(index=0), value="/digest preview weekly", user_id="U0VIEWER",
-                               channel_id="C0GENERAL", response_url=fake.response_url("click"))
-    assert post_signed(events, click, SECRET).status == 200
-    clicked = fake.wait_for(lambda: fake.responses("click"), timeout=60)[0]
-    assert _named(json.dumps(clicked)) == [] and COUNTS_ONLY_MARK in clicked["text"]
-    # The charts went to the viewer alone, and name no case either.
-    uploads = fake.wait_for(lambda: [u for u in fake.uploads() if u.get("channels")] or None, timeout=60)
-    assert {u["channel"] for u in uploads} == {"U0VIEWER"}
-    assert _named(json.dumps([{k: v for k, v in u.items() if k != "bytes"} for u in uploads])) == []
-
-
-def test_digest_preview_in_the_allowed_channel_lists_the_cases(slack):
-    events, fake = slack
-    preview = _preview(events, fake, ALLOWED, "gov")
-    assert _named(json.dumps(preview["blocks"])) == OPEN_CASES
-    assert COUNTS_ONLY_MARK not in json.dumps(preview)
-
-
 # --- item 2: digests posted to a channel ------------------------------------------------------------------------
 
 def test_a_digest_posted_to_a_channel_not_allowed_has_counts_only(demo_db):
     moment = {"now": PANEL_DAY - timedelta(days=7)}
     registry = build_registry(_settings(demo_db), demo_db, clock=lambda: moment["now"])
-    lead = registry.run_line("/digest subscribe weekly <#C0LEAD|leadership>", user_id="U0ADMIN", channel_id="C0LEAD")
-    assert lead.title == "<#C0LEAD> will get the weekly digest every Monday at 08:00 (Europe/London), counts only."
-    assert lead.notes == ["It carries no case references: they go only to <#C0GOV>, and to editors and admins "
+    platform = MemoryPlatform()
+    run = lambda line, channel: registry.run_line(line, user_id="U0ADMIN", channel_id=channel,  # noqa: E731
+                                                  platform=platform.name)
+    # a channel named in the text arrives as a mention token, as each platform's adapter makes it
+    lead = run(f"/digest subscribe weekly {LEAD}", "C0LEAD")
+    assert lead.title == f"{LEAD} will get the weekly digest every Monday at 08:00 (Europe/London), counts only."
+    assert lead.notes == [f"It carries no case references: they go only to {GOV}, and to editors and admins "
                           "in a direct message with me."]
-    gov = registry.run_line("/digest subscribe weekly", user_id="U0ADMIN", channel_id=ALLOWED)
-    assert gov.title == ("<#C0GOV> will get the weekly digest every Monday at 08:00 (Europe/London), "
+    gov = run("/digest subscribe weekly", ALLOWED)
+    assert gov.title == (f"{GOV} will get the weekly digest every Monday at 08:00 (Europe/London), "
                          "with case references (an allowed channel).")
-    quarterly = registry.run_line("/digest subscribe quarterly", user_id="U0ADMIN", channel_id=ALLOWED)
+    quarterly = run("/digest subscribe quarterly", ALLOWED)
     assert quarterly.title.endswith(", counts only (it lists no cases).")
-    listed = registry.run_line("/digest list", user_id="U0ADMIN", channel_id="C0LEAD")
+    listed = run("/digest list", "C0LEAD")
     assert [(row[0], row[1], row[3]) for row in listed.table.rows] == [
-        ("<#C0LEAD>", "weekly", "counts only"), ("<#C0GOV>", "weekly", "case references"),
-        ("<#C0GOV>", "quarterly", "counts only")]
+        (LEAD, "weekly", "counts only"), (GOV, "weekly", "case references"), (GOV, "quarterly", "counts only")]
+    assert platform.render(lead).startswith("#C0LEAD will get the weekly digest")   # as plain text names it
 
     moment["now"] = PANEL_DAY   # Monday 27 Oct 2025, 09:00: the 08:00 weekly digest is due
-    with FakeSlack() as fake:
-        client = web_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake.api_url, _env_file=None))
-        outcomes = run_due(demo_db, SlackDigestTransport(client), digest_builder(registry.context),
-                           lambda: PANEL_DAY, DeliveryPolicy(), kind="weekly")
-        assert sorted((o.channel_id, o.state) for o in outcomes) == [("C0GOV", "posted"), ("C0LEAD", "posted")]
-        posted = {m["channel"]: m for m in fake.messages()
-                  if (m.get("metadata") or {}).get("event_type") == DIGEST_EVENT}
-        uploads = [{k: v for k, v in u.items() if k != "bytes"} for u in fake.uploads() if u["channel"] == "C0LEAD"]
-    lead_text = json.dumps(posted["C0LEAD"])
-    assert _named(lead_text) == [] and _named(json.dumps(uploads)) == []
-    assert "Complaint reviews: 7 complaint reviews overdue on 27 Oct 2025" in posted["C0LEAD"]["text"]
-    assert "Counts only in this channel: the case list is posted only to" in posted["C0LEAD"]["text"]
-    assert _named(json.dumps(posted["C0GOV"]["blocks"])) == OPEN_CASES
+    outcomes = run_due(demo_db, platform, digest_builder(registry.context), lambda: PANEL_DAY, DeliveryPolicy(),
+                       kind="weekly")
+    assert sorted((o.channel_id, o.state) for o in outcomes) == [("C0GOV", "posted"), ("C0LEAD", "posted")]
+    posted = {d.address.conversation: d for d in platform.delivered}
+    assert _named(posted["C0LEAD"].text) == []
+    assert not shows_cases(posted["C0LEAD"].response) and posted["C0LEAD"].response.charts
+    assert "Complaint reviews: 7 complaint reviews overdue on 27 Oct 2025" in posted["C0LEAD"].text
+    assert ("Counts only in this channel: the case list is posted only to #C0GOV; editors and admins can also see "
+            "it with /reviews overdue in a direct message with me.") in posted["C0LEAD"].text
+    assert _named(posted["C0GOV"].text) == OPEN_CASES
 
 
 def test_which_digests_list_cases_is_what_they_carry(demo_db):
@@ -206,44 +156,5 @@ def test_which_digests_list_cases_is_what_they_carry(demo_db):
     assert reviews.title == "Complaint reviews: 7 complaint reviews overdue on 27 Oct 2025"
     assert {f.label: f.value for f in reviews.facts}["Due in the next 7 days"] == "2"
     assert reviews.table is None and reviews.parts == []
-    assert reviews.notes[-1] == ("Counts only in this channel: the case list is posted only to <#C0GOV>; editors "
+    assert reviews.notes[-1] == (f"Counts only in this channel: the case list is posted only to {GOV}; editors "
                                  "and admins can also see it with /reviews overdue in a direct message with me.")
-
-
-# --- item 3: the bot's own direct message, as Slack says it is ---------------------------------------------------
-
-def _ask(events, fake, text, user, channel, name) -> dict:
-    body = slash_command_body("/reviews", text, user_id=user, channel_id=channel, channel_name="directmessage",
-                              response_url=fake.response_url(name))
-    answer = post_signed(events, body, SECRET)
-    assert answer.status == 200
-    return json.loads(answer.body)
-
-
-def test_case_lists_in_direct_messages_go_by_what_slack_says_the_conversation_is(slack):
-    events, fake = slack
-    fake.open_direct_message("D0EDITOR", "U0EDITOR")     # the bot's own DM with the editor
-    fake.open_direct_message("D0VIEWER", "U0VIEWER")     # the bot's own DM with someone without a role
-    fake.make_guest("U0GUEST")
-    # An editor in the bot's own direct message sees the cases.
-    own = _ask(events, fake, "overdue", "U0EDITOR", "D0EDITOR", "own")
-    assert _named(own["text"]) == OPEN_CASES
-    # In a direct message between two people (Slack says the bot is not in it), the same editor gets counts only,
-    # and `public` posts nothing there for the other person to see.
-    others = _ask(events, fake, "overdue public", "U0EDITOR", "D0PEOPLE", "others")
-    assert others["response_type"] == "ephemeral"
-    assert _named(json.dumps(others)) == []
-    assert "7 complaint reviews overdue on 27 Oct 2025" in others["text"] and COUNTS_ONLY_MARK in others["text"]
-    assert NOT_POSTED in others["text"]
-    # Someone without a role gets counts only even in the bot's own direct message with them.
-    viewer = _ask(events, fake, "overdue", "U0VIEWER", "D0VIEWER", "viewer")
-    assert _named(json.dumps(viewer)) == [] and COUNTS_ONLY_MARK in viewer["text"]
-    # A guest in the two people's direct message is refused.
-    guest = _ask(events, fake, "overdue public", "U0GUEST", "D0PEOPLE", "guest")
-    assert guest["text"].startswith("Sorry, kpibot is not available to guest accounts.")
-    assert _named(json.dumps(guest)) == []
-    assert fake.messages("D0PEOPLE") == [] and [r for r in fake.responses() if _named(json.dumps(r))] == []
-    # Slack was asked what each conversation is, not guessed from its D.
-    asked = {call.params.get("channel") for call in fake.calls("conversations.info")}
-    assert {"D0EDITOR", "D0PEOPLE", "D0VIEWER"} <= asked
-
