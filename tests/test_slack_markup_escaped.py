@@ -1,5 +1,6 @@
 """Slack markup in stored text is shown as text: a CSP area or a case reference carrying <!channel>, <!here>,
-a user mention or a link reaches neither the blocks nor the message's text (what Slack notifies with) raw."""
+a user mention or a link reaches neither the blocks nor the message's text (what Slack notifies with) raw.
+The only links are the bot's own mention tokens, written by the Slack renderer."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,7 @@ from answers.response import Fact, Response
 from digests.content import digest_builder
 from digests.delivery import DeliveryPolicy, Target, deliver
 from digests.schedule import Schedule, weekly_occurrence
+from storage.addresses import Address
 from storage.importers.csp import import_csp_allocations, import_csp_spend
 from storage.importers.reviews import import_reviews
 from tests.fake_slack import FakeSlack
@@ -126,7 +128,7 @@ def test_the_weekly_digest_posted_to_slack_carries_no_raw_markup(loaded):
         client = web_client(settings.model_copy(update={"slack_bot_token": "xoxb-test", "slack_api_url": fake.api_url}))
         transport = SlackDigestTransport(client)
         for channel in (GOVERNANCE, LEADERSHIP):
-            outcome = deliver(registry.context.db, transport, Target(channel), occurrence, lambda: digest,
+            outcome = deliver(registry.context.db, transport, Target(Address(transport.name, channel)), occurrence, lambda: digest,
                               lambda: PANEL_DAY, DeliveryPolicy(), "test")
             assert outcome.state == "posted"
         posted = {call.params["channel"]: _message(call.params) for call in fake.calls("chat.postMessage")}
@@ -153,15 +155,17 @@ def test_the_bots_own_channel_mention_links_in_blocks_and_notification_alike(loa
     # Counts only here; the note names the allowed channel as a mention, the same in both.
     assert "<#C0GOV>" in message["text"] and in_blocks("<#C0GOV>", message)
     assert "&lt;#C0GOV&gt;" not in json.dumps(message)
-    # A labelled mention is never the bot's: from data it stays text.
-    forged = render_message(Response(title="t", facts=[Fact("Area", "<#C0GOV|Re-authenticate here>")]))
-    assert "&lt;#C0GOV|Re-authenticate here&gt;" in forged["text"]
-    assert forged["blocks"][1]["fields"][0]["text"] == "*Area*\n&lt;#C0GOV|Re-authenticate here&gt;"
+    # Channel markup from data or typed is never the bot's, labelled or not: it stays text.
+    for typed in ("<#C0GOV|Re-authenticate here>", "<#C0GOV>"):
+        forged = render_message(Response(title="t", facts=[Fact("Area", typed)]))
+        shown = typed.replace("<", "&lt;").replace(">", "&gt;")
+        assert shown in forged["text"] and "<#" not in json.dumps(forged)
+        assert forged["blocks"][1]["fields"][0]["text"] == f"*Area*\n{shown}"
 
 
 def test_escape_mrkdwn_is_for_any_text_shown_as_mrkdwn():
     assert escape_mrkdwn("Trend <!here> & <@U0X> \x07") == "Trend &lt;!here&gt; &amp; &lt;@U0X&gt; "
-    assert escape_mrkdwn("<#C0GOV>") == "&lt;#C0GOV&gt;"   # only a response's own text keeps its mentions
+    assert escape_mrkdwn("<#C0GOV>") == "&lt;#C0GOV&gt;"   # only the bot's mention tokens become links
 
 
 def test_an_uploads_comment_carries_a_chart_title_from_data_inert_and_its_file_name_safe():
