@@ -1,7 +1,7 @@
-"""The sweep: a viewer without a role, in a channel that is not allowed, sends every command the bot answers and
-clicks every button it offers, through the real signed HTTP path against the fake Slack; no case reference of the
-loaded log appears in anything sent back (acks, response_url bodies), posted (messages, ephemerals, upload
-comments) or uploaded (file names, titles, alt text, the files themselves)."""
+"""The sweep, through Slack: a viewer without a role, in a channel that is not allowed, sends every command the bot
+answers and clicks every button it offers, through the real signed HTTP path against the fake Slack; no case
+reference of the loaded log appears in anything sent back (acks, response_url bodies), posted (messages,
+ephemerals, upload comments) or uploaded (file names, titles, alt text, the files themselves)."""
 from __future__ import annotations
 
 import io
