@@ -6,7 +6,6 @@ from datetime import date, datetime, timezone
 import pytest
 
 from bot.app import build_registry
-from bot.slack.render import render_message
 from bot.render_text import render_text
 from commands import reviews
 from commands.registry import CommandRegistry
@@ -16,6 +15,7 @@ from storage.review_queries import due_soon_reviews
 from storage.reviews import Review
 
 from tests.conftest import PANEL_DAY, TODAY
+from tests.memory_platform import MemoryPlatform
 
 # Over a year after the demo log's last entry (30 Sep 2025).
 LATER_DAY = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -354,14 +354,14 @@ def test_bad_input_says_what_would_work(registry, line, title, hint):
     assert response.is_error
     assert response.title.startswith(title)
     assert any(hint in note for note in response.notes)
-    render_message(response)
+    assert MemoryPlatform().render(response).startswith(title)
 
 
 @pytest.mark.parametrize("line", ["/reviews", "/reviews overdue", "/reviews 2025/26 Q2", "/reviews 2025/26 Q9"])
-def test_every_answer_renders_for_slack(registry, line):
-    message = render_message(registry.run_line(line))
-    assert message["blocks"]
-    assert message["text"]
+def test_every_answer_renders(registry, line):
+    """Rendered as a platform would (Slack's rendering of the same answers: tests/test_slack_command_answers.py)."""
+    response = registry.run_line(line)
+    assert MemoryPlatform().render(response).startswith(response.title) and response.title.strip()
 
 
 # --- the pieces -----------------------------------------------------------------------------------------
