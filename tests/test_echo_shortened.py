@@ -49,3 +49,14 @@ def test_a_period_error_echoes_at_most_eighty_characters():
     with pytest.raises(PeriodError) as caught:
         parse_period("2025/26 " + "Q" * 5000)
     assert len(str(caught.value)) < 200
+
+
+def test_an_echo_never_carries_a_mention_typed_by_the_person(db, settings):
+    from answers.mentions import TOKEN, person
+
+    assert shorten(f"hello {person('U0ADMIN')}") == "hello person:U0ADMIN"
+    registry = build_registry(settings, db)
+    for line in (f"/kpi {person('U0ADMIN')}", f"/reviews {person('U0ADMIN')} soon", f"/{person('U0ADMIN')}"):
+        answer = registry.run_line(line)
+        assert answer.is_error, line
+        assert "person:u0admin" in answer.title.lower() and not TOKEN.search(answer.title), line
