@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_registry
-from storage.audit import entries
+from storage.addresses import Address
+from storage.audit import COMMAND_LINE, entries, record
 
 PANEL_DAY = datetime(2025, 10, 27, 9, tzinfo=timezone.utc)
 KPIBOT = str(Path(sys.executable).with_name("kpibot"))
@@ -24,17 +25,33 @@ def test_every_command_is_audited(demo_db, settings):
     registry = build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
     registry.run_line("/kpi calls-under-25s", user_id="U0ANALYST", channel_id="C0PERF")
     registry.run_line("/kpi no-such-metric", user_id="U0ANALYST", channel_id="C0PERF")
-    registry.run_line("/digest subscribe weekly C0LEAD", user_id="U0NOBODY", channel_id="C0PERF")
-    log = [(e.actor, e.place, e.action, e.detail, e.outcome) for e in entries(demo_db)]
+    registry.run_line("/digest subscribe weekly C0LEAD", user_id="U0NOBODY", channel_id="C0PERF",
+                      platform="memory", workspace="W0OFFICE")
+    log = [(e.actor, e.platform, e.workspace, e.place, e.action, e.detail, e.outcome) for e in entries(demo_db)]
     assert log == [
-        ("init", "cli", "init", "catalog.yaml: 58 metrics added, 0 updated", "ok"),
-        ("demo", "cli", "load-demo", "Imported observations from observations.csv: 235 rows, 235 new.", "ok"),
-        ("demo", "cli", "load-demo", "Imported reviews from reviews.csv: 66 rows, 66 new.", "ok"),
-        ("demo", "cli", "load-demo", "Imported CSP allocations from csp_allocations.csv: 9 rows, 9 new.", "ok"),
-        ("demo", "cli", "load-demo", "Imported CSP spend from csp_spend.csv: 32 rows, 32 new.", "ok"),
-        ("U0ANALYST", "C0PERF", "/kpi", "calls-under-25s", "ok"),
-        ("U0ANALYST", "C0PERF", "/kpi", "no-such-metric", "refused"),
-        ("U0NOBODY", "C0PERF", "/digest", "subscribe weekly C0LEAD", "refused"),
+        ("init", "cli", "", "cli", "init", "catalog.yaml: 58 metrics added, 0 updated", "ok"),
+        ("demo", "cli", "", "cli", "load-demo", "Imported observations from observations.csv: 235 rows, 235 new.",
+         "ok"),
+        ("demo", "cli", "", "cli", "load-demo", "Imported reviews from reviews.csv: 66 rows, 66 new.", "ok"),
+        ("demo", "cli", "", "cli", "load-demo", "Imported CSP allocations from csp_allocations.csv: 9 rows, 9 new.",
+         "ok"),
+        ("demo", "cli", "", "cli", "load-demo", "Imported CSP spend from csp_spend.csv: 32 rows, 32 new.", "ok"),
+        ("U0ANALYST", "console", "", "C0PERF", "/kpi", "calls-under-25s", "ok"),
+        ("U0ANALYST", "console", "", "C0PERF", "/kpi", "no-such-metric", "refused"),
+        ("U0NOBODY", "memory", "W0OFFICE", "C0PERF", "/digest", "subscribe weekly C0LEAD", "refused"),
+    ]
+
+
+def test_an_entry_names_a_conversation_by_its_address_and_the_command_line_by_name(db):
+    long_id = "19:" + "a" * 380 + "@thread.tacv2"   # Teams' conversation ids run to hundreds of characters
+    assert record(db, PANEL_DAY, "29:1person", Address("teams", long_id, "tenant-7"), "/kpi", "x", "ok")
+    assert record(db, PANEL_DAY, "analyst", COMMAND_LINE, "import reviews", "reviews.csv", "ok")
+    assert record(db, PANEL_DAY, "console", Address("console", "console"), "/kpi", "y", "ok")
+    written = [e for e in entries(db) if e.action != "init"]
+    assert [(e.platform, e.workspace, e.place, e.where) for e in written] == [
+        ("teams", "tenant-7", long_id, f"teams:tenant-7:{long_id}"),
+        ("cli", "", "cli", "cli"),
+        ("console", "", "console", "console"),
     ]
 
 
@@ -140,8 +157,9 @@ def test_an_import_and_its_audit_row_are_written_together_or_not_at_all(db, writ
     good = write_file("reviews.csv", "reference,received\nCR-1,2025-07-01\n")
     bad = write_file("later.csv", "reference,received\nCR-2,2025-13-01\n")
     with db.session() as session:
-        import_reviews(session, good, "analyst.one", PANEL_DAY, place="C0PERF")
+        import_reviews(session, good, "analyst.one", PANEL_DAY, place=Address("slack", "C0PERF", "T0WORK"))
     with pytest.raises(ImportRejected), db.session() as session:
         import_reviews(session, bad, "analyst.one", PANEL_DAY)
-    log = [(e.actor, e.place, e.action, e.detail, e.outcome) for e in entries(db) if e.action != "init"]
-    assert log == [("analyst.one", "C0PERF", "import reviews", "Imported reviews from reviews.csv: 1 row, 1 new.", "ok")]
+    log = [(e.actor, e.where, e.action, e.detail, e.outcome) for e in entries(db) if e.action != "init"]
+    assert log == [("analyst.one", "slack:T0WORK:C0PERF", "import reviews",
+                    "Imported reviews from reviews.csv: 1 row, 1 new.", "ok")]

@@ -179,15 +179,16 @@ def test_the_ledger_still_allows_one_delivery_per_address_and_period(url_at_0007
     _, engine = url_at_0007
     _fill_at_0007(engine)
     _migrate(engine, "0008")
-    again = ("INSERT INTO digest_deliveries (platform, workspace, conversation_id, kind, period, scheduled_for, "
-             "state, claimed_by, claimed_at, attempts, permanent, triggered_by) VALUES ('{platform}', '', "
+    # Ids given, as the rows above were: PostgreSQL's sequence has not counted those.
+    again = ("INSERT INTO digest_deliveries (id, platform, workspace, conversation_id, kind, period, scheduled_for, "
+             "state, claimed_by, claimed_at, attempts, permanent, triggered_by) VALUES ({id}, '{platform}', '', "
              "'C07LEADS01', 'weekly', '2025-W41', '2025-10-06 07:00:00', 'claimed', 'p', '2025-10-06 07:00:00', "
              "1, false, 't')")
     with engine.begin() as connection:   # the same conversation on another platform is another address
-        connection.execute(text(again.format(platform="teams")))
+        connection.execute(text(again.format(id=100, platform="teams")))
     with pytest.raises(Exception, match="(?i)unique"):
         with engine.begin() as connection:
-            connection.execute(text(again.format(platform="slack")))
+            connection.execute(text(again.format(id=101, platform="slack")))
 
 
 def test_downgrade_gives_the_slack_rows_back(url_at_0007):

@@ -14,11 +14,13 @@ from digests.content import Digest
 from digests.delivery import DeliveryPolicy, Target, deliver
 from digests.schedule import Schedule, weekly_occurrence
 from storage import digest_store
+from storage.addresses import Address
 from tests.fake_slack import FakeSlack
 
 # Monday 6 October 2025, 08:00 in London: the weekly digest of 2025-W41 falls due.
 DUE = datetime(2025, 10, 6, 7, 0, tzinfo=timezone.utc)
 CHANNEL = "C0CLOCKS"
+ADDRESS = Address("slack", CHANNEL)
 POLICY = DeliveryPolicy(stale_claim=timedelta(minutes=10))
 
 
@@ -27,8 +29,8 @@ class Killed(BaseException):
 
 
 class DiesAfterPosting(SlackDigestTransport):
-    def post_digest(self, channel_id: str, digest: Digest, key: str) -> str:
-        super().post_digest(channel_id, digest, key)
+    def deliver(self, address: Address, response: Response, key: str) -> str:
+        super().deliver(address, response, key)
         raise Killed()
 
 
@@ -77,19 +79,19 @@ def test_a_digest_posted_before_a_crash_is_reconciled_whatever_slacks_clock_says
     slack.clock, slack.clock_offset = moment.seconds, slack_offset.total_seconds()
     occurrence = _occurrence()
     with pytest.raises(Killed):
-        deliver(db, _transport(slack, DiesAfterPosting), Target(CHANNEL), occurrence, _digest, moment.server_clock,
+        deliver(db, _transport(slack, DiesAfterPosting), Target(ADDRESS), occurrence, _digest, moment.server_clock,
                 POLICY, "scheduler", process="first:1")
     [posted] = _digests_in(slack)
     assert float(posted["ts"]) == (DUE + timedelta(minutes=1) + slack_offset).timestamp()
-    assert [r.state for r in digest_store.deliveries(db, CHANNEL)] == ["claimed"]
+    assert [r.state for r in digest_store.deliveries(db, ADDRESS)] == ["claimed"]
 
     moment.at = DUE + timedelta(minutes=25)   # the claim is stale: the next pass takes it over
-    outcome = deliver(db, _transport(slack), Target(CHANNEL), occurrence, _digest, moment.server_clock, POLICY,
+    outcome = deliver(db, _transport(slack), Target(ADDRESS), occurrence, _digest, moment.server_clock, POLICY,
                       "catch-up", process="second:2")
 
-    assert (outcome.state, outcome.message_ts) == ("reconciled", posted["ts"])
+    assert (outcome.state, outcome.message_ref) == ("reconciled", posted["ts"])
     assert len(_digests_in(slack)) == 1
-    assert [r.state for r in digest_store.deliveries(db, CHANNEL)] == ["posted"]
+    assert [r.state for r in digest_store.deliveries(db, ADDRESS)] == ["posted"]
     assert all("oldest" not in call.params for call in slack.calls("conversations.history"))
 
 
@@ -99,7 +101,7 @@ def test_a_digest_under_a_busy_channels_later_messages_is_still_found(db, slack)
     slack.clock, slack.clock_offset = moment.seconds, timedelta(days=-1).total_seconds()
     occurrence = _occurrence()
     with pytest.raises(Killed):
-        deliver(db, _transport(slack, DiesAfterPosting), Target(CHANNEL), occurrence, _digest, moment.server_clock,
+        deliver(db, _transport(slack, DiesAfterPosting), Target(ADDRESS), occurrence, _digest, moment.server_clock,
                 POLICY, "scheduler", process="first:1")
     client = WebClient(token="xoxb-people", base_url=slack.api_url)
     for n in range(450):
@@ -107,7 +109,7 @@ def test_a_digest_under_a_busy_channels_later_messages_is_still_found(db, slack)
         client.chat_postMessage(channel=CHANNEL, text=f"message {n}")
 
     moment.at = DUE + timedelta(minutes=30)
-    outcome = deliver(db, _transport(slack), Target(CHANNEL), occurrence, _digest, moment.server_clock, POLICY,
+    outcome = deliver(db, _transport(slack), Target(ADDRESS), occurrence, _digest, moment.server_clock, POLICY,
                       "catch-up", process="second:2")
 
     assert outcome.state == "reconciled"
@@ -124,11 +126,11 @@ def test_the_look_up_stops_at_messages_older_than_the_digest_can_be(db, slack):
         moment.at = DUE - timedelta(days=7) + timedelta(minutes=n)
         client.chat_postMessage(channel=CHANNEL, text=f"last week {n}")
     occurrence = _occurrence()
-    digest_store.claim(db, CHANNEL, "weekly", occurrence.period, occurrence.scheduled_for, None, "first:1",
+    digest_store.claim(db, ADDRESS, "weekly", occurrence.period, occurrence.scheduled_for, None, "first:1",
                        "scheduler", DUE, timedelta(minutes=10), 5)   # claimed, then died before posting
 
     moment.at = DUE + timedelta(minutes=20)
-    outcome = deliver(db, _transport(slack), Target(CHANNEL), occurrence, _digest, moment.server_clock, POLICY,
+    outcome = deliver(db, _transport(slack), Target(ADDRESS), occurrence, _digest, moment.server_clock, POLICY,
                       "catch-up", process="second:2")
 
     assert outcome.state == "posted"

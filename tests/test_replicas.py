@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from digests.schedule import DAY_NAMES, Schedule, latest_due
 from storage import digest_store
+from storage.addresses import Address
 from tests.fake_slack import FakeSlack
 
 KPIBOT = str(Path(sys.executable).with_name("kpibot"))
+ADDRESS = Address("slack", "C0REPLICA")
 
 
 def _digests(fake, channel):
@@ -30,7 +32,7 @@ def test_three_replicas_post_a_due_digest_once(demo_db, tmp_path):
         moment -= timedelta(hours=1)
     schedule = Schedule("weekly", DAY_NAMES[moment.weekday()], moment.hour, moment.minute)
     due = latest_due(schedule, now)
-    digest_store.subscribe(demo_db, "C0REPLICA", "weekly", schedule.day_of_week, schedule.hour, schedule.minute,
+    digest_store.subscribe(demo_db, ADDRESS, "weekly", schedule.day_of_week, schedule.hour, schedule.minute,
                            "Europe/London", "U0ADMIN", due.scheduled_for - timedelta(days=1))
     with FakeSlack() as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "SLACK_"))}
@@ -43,7 +45,7 @@ def test_three_replicas_post_a_due_digest_once(demo_db, tmp_path):
             fake.wait_for(lambda: _digests(fake, "C0REPLICA"), timeout=120)
             # Give the slower replicas time to finish their own catch-up pass and find the work done.
             deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and len(digest_store.deliveries(demo_db, "C0REPLICA")) < 1:
+            while time.monotonic() < deadline and len(digest_store.deliveries(demo_db, ADDRESS)) < 1:
                 time.sleep(0.2)
             time.sleep(5)
         finally:
@@ -52,5 +54,5 @@ def test_three_replicas_post_a_due_digest_once(demo_db, tmp_path):
             outputs = [process.communicate(timeout=30)[0] for process in processes]
         assert all("digest scheduler started" in output for output in outputs), outputs
         assert len(_digests(fake, "C0REPLICA")) == 1, outputs
-        records = digest_store.deliveries(demo_db, "C0REPLICA")
+        records = digest_store.deliveries(demo_db, ADDRESS)
         assert [(r.period, r.state) for r in records] == [(due.period, "posted")]

@@ -32,6 +32,16 @@ def test_indexes_fit_the_queries(db):
     assert ("metric_id", "period") in uniques
 
 
+def test_the_ledger_and_subscriptions_are_unique_by_address(db):
+    """One delivery per conversation, digest and period, and one subscription per conversation and digest,
+    where a conversation is its platform, workspace and id."""
+    inspector = inspect(db.engine)
+    def uniques(table):
+        return {tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)}
+    assert uniques("digest_deliveries") == {("platform", "workspace", "conversation_id", "kind", "period")}
+    assert uniques("digest_subscriptions") == {("platform", "workspace", "conversation_id", "kind")}
+
+
 def test_migrations_build_exactly_the_models(db):
     """No table, column or index in the models that a migration does not create, or the other way round."""
     with db.engine.connect() as connection:
