@@ -190,11 +190,11 @@ def test_digest_subscribe_from_the_console_is_refused_and_says_where(workdir):
     refused = run(["ask", "/digest subscribe weekly"], workdir)
     assert refused.returncode == 1
     assert "The console is not a channel" in refused.stdout
-    assert "`/digest subscribe weekly #channel` in Slack" in refused.stdout
+    assert "`/digest subscribe weekly #channel` in a chat with me" in refused.stdout
     assert "No channel is subscribed to a digest yet." in run(["ask", "/digest list"], workdir).stdout
     named = run(["ask", "/digest subscribe quarterly C0LEADERS"], workdir)
     assert named.returncode == 0, named.stdout
-    assert "<#C0LEADERS> will get the quarterly digest" in named.stdout
+    assert "#C0LEADERS will get the quarterly digest" in named.stdout   # the plain-text mention
     listed = run(["ask", "/digest list"], workdir).stdout
     assert "C0LEADERS" in listed and "console" not in listed
     assert run(["ask", "/digest unsubscribe quarterly C0LEADERS"], workdir).returncode == 0

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.app import build_registry
+from bot.wiring import build_kpibot
 from bot.slack.http_server import SlackHTTPServer
 from bot.settings import Settings
 from bot.slack.app import STILL_WORKING, WORKING, build_slack_app
@@ -23,9 +24,9 @@ PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
 
 
 @contextlib.contextmanager
-def serving(settings: Settings, registry):
+def serving(settings: Settings, registry, platform=None):
     """The Bolt app for `registry` in HTTP mode on a free port; yields its events URL."""
-    server = SlackHTTPServer(build_slack_app(settings, registry), "127.0.0.1", 0)
+    server = SlackHTTPServer(build_slack_app(settings, registry, platform=platform), "127.0.0.1", 0)
     server.start_in_thread()
     try:
         yield f"http://127.0.0.1:{server.port}/slack/events"
@@ -47,9 +48,9 @@ def slack(demo_db):
     with FakeSlack() as fake:
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=fake.api_url, sensitive_channel_ids="C0GOV", _env_file=None)
-        registry = build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
-        with serving(settings, registry) as events:
-            yield events, fake, registry
+        root = build_kpibot(settings, demo_db, clock=lambda: PANEL_DAY)
+        with serving(settings, root.registry, root.slack) as events:
+            yield events, fake, root.registry
 
 
 def command(url, fake, text, name="/kpi", **kwargs):
@@ -185,14 +186,13 @@ def test_reviews_overdue_over_slack(slack):
 
 
 def test_digest_subscribe_checks_the_bot_can_post_there(demo_db):
-    from bot.slack.app import start_digests
-
     with FakeSlack() as fake:
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=fake.api_url, admin_user_ids="U0ADMIN", _env_file=None)
-        registry = build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
-        app = build_slack_app(settings, registry)
-        scheduler = start_digests(settings, registry, app.client)
+        root = build_kpibot(settings, demo_db, clock=lambda: PANEL_DAY)
+        app = build_slack_app(settings, root.registry, platform=root.slack)
+        scheduler = root.scheduler
+        scheduler.start()
         server = SlackHTTPServer(app, "127.0.0.1", 0)
         server.start_in_thread()
         events = f"http://127.0.0.1:{server.port}/slack/events"
@@ -361,7 +361,7 @@ def test_twenty_slow_commands_at_once_are_all_acknowledged_and_answered(slack):
 def test_serve_caps_malloc_arenas_unless_told_otherwise(monkeypatch):
     import os
 
-    from bot.slack.app import limit_malloc_arenas
+    from bot.slack.serving import limit_malloc_arenas
 
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert limit_malloc_arenas() is False                 # the operator's own setting stands

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import cli_settings, day_option, echo, now, open_database
+from bot.cli.common import cli_settings, day_option, echo, kpibot, now, open_database
 from bot.cli.serve import DEFAULT_PORT, serve_slack_bot
 
 
@@ -15,13 +15,12 @@ def ask(
 ) -> None:
     """Run one slash command through the bot's own handlers and print the answer, as the console does
     (charts and documents saved under KPIBOT_OUTPUT_DIR)."""
-    from bot.app import build_registry
     from bot.console.repl import answer_line
 
     settings = cli_settings()
     day = day_option(as_of, settings)
-    registry = build_registry(settings, open_database(settings))
-    response, answer = answer_line(registry, text, settings.output_dir, as_of=day)
+    root = kpibot(settings)
+    response, answer = answer_line(root.registry, text, settings.output_dir, as_of=day, platform=root.console)
     echo(answer)
     if response.is_error:
         raise typer.Exit(1)
@@ -29,11 +28,11 @@ def ask(
 
 def console() -> None:
     """Type slash commands, one per line, until end of input."""
-    from bot.app import build_registry
     from bot.console.repl import run_console
 
     settings = cli_settings()
-    run_console(build_registry(settings, open_database(settings)), output_dir=settings.output_dir)
+    root = kpibot(settings)
+    run_console(root.registry, output_dir=settings.output_dir, platform=root.console)
 
 
 def run() -> None:
@@ -47,12 +46,12 @@ def run() -> None:
     if is_empty(db):
         for result in load_demo(db, "demo", now()):
             typer.echo(result.summary(), err=True)
+    root = kpibot(settings, db)
     if settings.slack_configured:
-        serve_slack_bot(settings, db, DEFAULT_PORT, "0.0.0.0")
+        serve_slack_bot(root, DEFAULT_PORT, "0.0.0.0")
         return
-    from bot.app import build_registry
     from bot.console.repl import run_console
 
     typer.echo("No Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): starting the console.",
                err=True)
-    run_console(build_registry(settings, db), output_dir=settings.output_dir)
+    run_console(root.registry, output_dir=settings.output_dir, platform=root.console)

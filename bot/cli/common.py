@@ -31,12 +31,18 @@ def cli_settings() -> Settings:
 
 
 def open_database(settings: Settings, check_schema: bool = True):
-    from storage.db import Database, require_schema
+    """The database alone, for the commands that need nothing else (init, load, import, audit)."""
+    from bot.wiring import open_database as opened
 
-    db = Database(settings.database_url)
-    if check_schema:
-        require_schema(db.engine)
-    return db
+    return opened(settings, check_schema)
+
+
+def kpibot(settings: Settings, db=None):
+    """Everything the bot is, from the composition root: what ask, console, run, serve, snapshot and digest
+    run are given."""
+    from bot.wiring import build_kpibot
+
+    return build_kpibot(settings, db)
 
 
 def echo(message: str) -> None:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import Failure, cli_settings, day_option, echo, open_database
+from bot.cli.common import Failure, cli_settings, day_option, echo, kpibot
 
 
 class DigestKind(str, Enum):
@@ -23,8 +23,6 @@ def digest_run(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for --dry-run output."),
 ) -> None:
     """Build a digest and post it (once: the delivery ledger remembers), or write it to a folder."""
-
-    from bot.app import build_registry
     from digests.content import digest_builder
     from digests.delivery import DeliveryPolicy, Target, deliver
     from digests.schedule import asked_for
@@ -34,28 +32,20 @@ def digest_run(
     day = day_option(as_of, settings)
     if dry_run and out is None:
         raise Failure("--dry-run needs --out DIR: the folder to write the message and charts to")
-    registry = build_registry(settings, open_database(settings))
-    context = registry.context
+    root = kpibot(settings)
+    context = root.context
     day = day or context.today()
     occurrence = asked_for(kind.value, day)
     build = digest_builder(context)
     if dry_run:
-        from bot.dry_run import write_digest
-
-        digest = build(occurrence)
-        for path in write_digest(digest, out):
-            echo(f"wrote {path}")
-        if digest.held_reason:
-            echo(f"This digest would be held back, not posted: {digest.held_reason}")
+        _write(build(occurrence), out)
         return
-    if not settings.slack_bot_token:
+    platform = root.chat
+    if platform is None:
         raise Failure("SLACK_BOT_TOKEN is not set: posting needs Slack (use --dry-run --out DIR to look first)")
-    from bot.slack.app import web_client
-    from bot.slack.transport import SlackDigestTransport
-
-    transport = SlackDigestTransport(web_client(settings))
     policy = DeliveryPolicy.from_settings(settings)
-    subscriptions = {s.channel_id: s for s in digest_store.active_subscriptions(context.db, kind.value)}
+    subscriptions = {s.address.conversation: s for s in digest_store.active_subscriptions(context.db, kind.value)
+                     if s.address.platform == platform.name}
     channels = [channel] if channel else list(subscriptions)
     if not channels:
         raise Failure(f"no channel is subscribed to the {kind.value} digest; give --channel C0123456789")
@@ -69,13 +59,32 @@ def digest_run(
     failed = False
     for channel_id in channels:
         sub = subscriptions.get(channel_id)
-        target = Target(channel_id, sub.id if sub else None, sub.created_by if sub else None)
-        outcome = deliver(context.db, transport, target, occurrence, digest_for, context.clock, policy,
+        # A subscribed channel is the subscription's own address (its ledger rows are under it); any other is
+        # a conversation of the configured chat platform, in the bot's workspace.
+        address = sub.address if sub else platform.address(channel_id)
+        target = Target(address, sub.id if sub else None, sub.created_by if sub else None)
+        outcome = deliver(context.db, platform, target, occurrence, digest_for, context.clock, policy,
                           triggered_by=f"cli:{settings.loaded_by}")
-        words = {"posted": f"posted ({outcome.message_ts})", "reconciled": f"already posted ({outcome.message_ts})",
-                 "already": "already delivered or being delivered: nothing posted", "held": f"held back: {outcome.error}",
-                 "failed": f"failed: {outcome.error}"}
-        echo(f"{kind.value} digest {occurrence.period} to {channel_id}: {words.get(outcome.state, outcome.state)}")
+        echo(f"{kind.value} digest {occurrence.period} to {channel_id}: {_said(outcome)}")
         failed = failed or outcome.state in ("failed", "held")
     if failed:
         raise typer.Exit(1)
+
+
+def _said(outcome) -> str:
+    """An outcome in the words `digest run` prints."""
+    words = {"posted": f"posted ({outcome.message_ref})", "reconciled": f"already posted ({outcome.message_ref})",
+             "already": "already delivered or being delivered: nothing posted", "held": f"held back: {outcome.error}",
+             "failed": f"failed: {outcome.error}"}
+    return words.get(outcome.state, outcome.state)
+
+
+def _write(digest, out: Path) -> None:
+    """--dry-run: the digest's files as the Slack platform renders them (bot.dry_run)."""
+    from bot.dry_run import write_digest
+    from bot.slack.render import render_message
+
+    for path in write_digest(digest, out, render_message):
+        echo(f"wrote {path}")
+    if digest.held_reason:
+        echo(f"This digest would be held back, not posted: {digest.held_reason}")

@@ -3,23 +3,23 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import Failure, cli_settings, open_database
-from bot.settings import Settings
+from bot.cli.common import Failure, cli_settings, kpibot
 
 DEFAULT_PORT = 3000
 
 
-def serve_slack_bot(settings: Settings, db, port: int, host: str) -> None:
+def serve_slack_bot(root, port: int, host: str) -> None:
+    """The Slack adapter over what the composition root built (`root`), until stopped."""
     import signal
 
-    from bot.app import build_registry, database_health
-    from bot.slack.app import SlackStartError, serve_slack
+    from bot.app import database_health
+    from bot.slack.connection import SlackStartError
+    from bot.slack.serving import serve_slack
 
     # `docker stop` sends SIGTERM: stop as Ctrl-C does, the digest scheduler shut down cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        serve_slack(settings, build_registry(settings, db), port=port, host=host,
-                    health_check=lambda: database_health(db))
+        serve_slack(root, port=port, host=host, health_check=lambda: database_health(root.db))
     except SlackStartError as exc:
         raise Failure(str(exc)) from None
 
@@ -32,4 +32,4 @@ def serve(
     settings = cli_settings()
     if not settings.slack_bot_token:
         raise Failure("SLACK_BOT_TOKEN is not set; see the README's Slack section")
-    serve_slack_bot(settings, open_database(settings), port, host)
+    serve_slack_bot(kpibot(settings), port, host)

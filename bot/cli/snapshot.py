@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import LOADED_BY, Failure, cli_settings, echo, open_database
+from bot.cli.common import LOADED_BY, Failure, cli_settings, echo, kpibot
 
 
 def snapshot(
@@ -16,7 +16,6 @@ def snapshot(
     by: Optional[str] = LOADED_BY,
 ) -> None:
     """Write the Panel paper's performance section for a quarter as Word and/or PDF, and record it."""
-    from bot.app import build_registry
     from commands.snapshot import choose_quarter, produce
 
     settings = cli_settings()
@@ -26,8 +25,7 @@ def snapshot(
         if suffix not in ("docx", "pdf"):
             raise Failure(f"--out {path}: the file must end in .docx or .pdf")
         formats.append(suffix)
-    registry = build_registry(settings, open_database(settings))
-    context = registry.context
+    context = kpibot(settings).context
     choice = choose_quarter(context, quarter or "")   # held back, as /snapshot is, when there are no figures
     if choice.quarter is None:
         raise Failure(" ".join([choice.problem, *choice.hints]))

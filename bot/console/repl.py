@@ -1,6 +1,8 @@
 """The console adapter: read slash commands one per line, print each answer, stop at end of input.
 
-`kpibot ask` answers one line through the same `answer_line`, so both save charts and documents alike.
+Every line goes through the console platform (bot.console.platform): asked as the console's user, rendered
+as plain text. `kpibot ask` answers one line through the same `answer_line`, so both save charts and
+documents alike.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from bot.render_text import render_text
+from bot.console.platform import ConsolePlatform
 from commands.registry import CommandRegistry
 from answers.response import Response
 
@@ -26,7 +28,8 @@ SNAPSHOTS_FOLDER = "snapshots"
 
 
 def run_console(registry: CommandRegistry, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                output_dir: Path | None = None) -> int:
+                output_dir: Path | None = None, platform: ConsolePlatform | None = None) -> int:
+    platform = platform or ConsolePlatform()
     interactive = stdin.isatty()
     print(BANNER, file=stdout)
     answered = 0
@@ -43,7 +46,7 @@ def run_console(registry: CommandRegistry, stdin: TextIO = sys.stdin, stdout: Te
             break
         if not interactive:
             print(f"{PROMPT}{line.strip()}", file=stdout)
-        _, text = answer_line(registry, line, output_dir)
+        _, text = answer_line(registry, line, output_dir, platform=platform)
         print(text, file=stdout)
         print(file=stdout)
         answered += 1
@@ -51,11 +54,12 @@ def run_console(registry: CommandRegistry, stdin: TextIO = sys.stdin, stdout: Te
 
 
 def answer_line(registry: CommandRegistry, line: str, output_dir: Path | None = None,
-                as_of: date | None = None) -> tuple[Response, str]:
+                as_of: date | None = None, platform: ConsolePlatform | None = None) -> tuple[Response, str]:
     """Run a typed line and render the answer for a terminal, saving its charts and documents under
     `output_dir` (default: the working directory) and saying where they are."""
-    response = registry.run_line(line, as_of=as_of)
-    return response, "\n".join([render_text(response), *save_attachments(response, output_dir or Path.cwd())])
+    platform = platform or ConsolePlatform()
+    response = platform.answer(registry, line, as_of=as_of)
+    return response, "\n".join([platform.render(response), *save_attachments(response, output_dir or Path.cwd())])
 
 
 def save_attachments(response: Response, output_dir: Path) -> list[str]:

@@ -13,9 +13,12 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler,
+)
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
-from bot.slack.library_logs import SOCKET_MODE_SDK_LOGGER
+from bot.slack.library_logs import SOCKET_MODE_SDK_LOGGER, quiet_slack_libraries
 
 LOGGER = logging.getLogger(__name__)
 # Given to the SDK's Socket Mode client: bot.slack.library_logs keeps what it says for DEBUG.
@@ -84,6 +87,19 @@ def _failure(exc: Exception) -> str:
     if isinstance(exc, (URLError, OSError)):
         return connection_reason(exc)
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def web_client(settings) -> WebClient:
+    """A Web API client that retries rate limits (honouring Retry-After), 5xx and dropped connections."""
+    quiet_slack_libraries()
+    kwargs = {"token": settings.slack_bot_token}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    return WebClient(**kwargs, retry_handlers=[
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ])
 
 
 def check_bot_token(client: WebClient) -> dict:

@@ -9,6 +9,9 @@ from typing import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from answers.platform import Asker
+from storage.addresses import Address
+
 LOGGER = logging.getLogger(__name__)
 CACHE_SECONDS = 300
 
@@ -24,6 +27,11 @@ class SlackIdentities:
         self._members: tuple[float, dict[str, frozenset[str]]] | None = None
         self._direct: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
+
+    def asker(self, user_id: str, address: Address) -> Asker:
+        """Who `user_id` is, asking in the conversation at `address`: all three asked of Slack (cached)."""
+        return Asker(user_id, self.is_guest(user_id), self.groups_of(user_id),
+                     self.is_direct_with_bot(address.conversation, user_id))
 
     def is_guest(self, user_id: str) -> bool:
         with self._lock:

@@ -1,0 +1,107 @@
+"""The composition root: settings -> database -> registry -> platforms -> digest scheduler, built in one place.
+
+Every way of running kpibot (`serve`, `run`, `digest run`, `console`, `ask`, `snapshot`) starts from
+`build_kpibot`; nothing else builds a registry, a platform's adapter or a scheduler. Building starts nothing:
+the Slack adapter starts the scheduler once its own start-up checks have passed (bot.slack.serving).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable
+
+from answers.platform import Platform
+from bot.console.platform import ConsolePlatform
+from bot.settings import Settings
+from commands.registry import CommandRegistry
+from storage.db import Database
+
+if TYPE_CHECKING:  # imported where it is built: APScheduler is not needed by `kpibot --help`
+    from digests.scheduler import DigestScheduler
+
+LOGGER = logging.getLogger(__name__)
+
+# The chat platform whose conversations `digest run --channel` names (the only one there is, so far).
+CHAT_PLATFORM = "slack"
+
+
+@dataclass
+class Kpibot:
+    """One process's pieces, each built once: what every entry point is given."""
+
+    settings: Settings
+    db: Database
+    registry: CommandRegistry
+    platforms: dict[str, Platform]
+    scheduler: DigestScheduler
+
+    @property
+    def context(self):
+        return self.registry.context
+
+    @property
+    def console(self) -> ConsolePlatform:
+        return self.platforms["console"]
+
+    @property
+    def slack(self):
+        """The Slack platform, or None when SLACK_BOT_TOKEN is not set."""
+        return self.platforms.get("slack")
+
+    @property
+    def chat(self) -> Platform | None:
+        """The configured chat platform (the one digests go to), or None when none is configured."""
+        return self.platforms.get(CHAT_PLATFORM)
+
+
+def open_database(settings: Settings, check_schema: bool = True) -> Database:
+    """The database of KPIBOT_DATABASE_URL; refuses (storage.db.DatabaseError) one whose schema is not current."""
+    from storage.db import require_schema
+
+    db = Database(settings.database_url)
+    if check_schema:
+        require_schema(db.engine)
+    return db
+
+
+def build_platforms(settings: Settings, registry: CommandRegistry) -> dict[str, Platform]:
+    """The adapters this process serves: the console always (reading the conversations typed at it as the chat
+    platform's), Slack when its bot token is set."""
+    from bot.slack.markup import incoming as read_as_slack
+
+    platforms: dict[str, Platform] = {"console": ConsolePlatform(reads=read_as_slack)}
+    if settings.slack_bot_token:
+        from bot.slack.platform import SlackPlatform
+
+        platforms["slack"] = SlackPlatform.from_settings(settings, registry.context.access)
+    return platforms
+
+
+def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: dict[str, Platform]) -> DigestScheduler:
+    from bot.metrics import observe_digest
+    from digests.content import digest_builder
+    from digests.delivery import DeliveryPolicy
+    from digests.scheduler import DigestScheduler
+
+    context = registry.context
+    return DigestScheduler(context.db, platforms, digest_builder(context), DeliveryPolicy.from_settings(settings),
+                           settings.digest_check_minutes, clock=context.clock, on_outcome=observe_digest)
+
+
+def build_kpibot(settings: Settings, db: Database | None = None,
+                 clock: Callable[[], datetime] | None = None) -> Kpibot:
+    """Every piece in order, each given what the ones before it built; `db` and `clock` for tests (and for
+    `kpibot run`, which opens the database itself to set it up first)."""
+    from bot.app import build_registry
+    from bot.metrics import observe_command
+
+    db = db if db is not None else open_database(settings)
+    registry = build_registry(settings, db, clock)
+    registry.observers.append(observe_command)
+    platforms = build_platforms(settings, registry)
+    scheduler = build_scheduler(settings, registry, platforms)
+    context = registry.context
+    context.platforms = platforms
+    context.subscriptions_changed = scheduler.poke
+    return Kpibot(settings, db, registry, platforms, scheduler)
