@@ -12,37 +12,26 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from decimal import Decimal
-from email.message import Message
-from email.parser import BytesHeaderParser
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
-from urllib.parse import parse_qsl
 
 import pytest
+
+from tests.fake_slack_methods import WebApiMethods
+from tests.fake_slack_wire import (
+    _auth_error, _error, _Fault, _fault_reply, _json_body, _Reply, _request_params, _uploaded_bytes,
+)
 
 LOGGER = logging.getLogger(__name__)
 
 UPLOAD = "upload"
 RESPONSE_URL = "response_url"
 
-BOT_IDENTITY = {
-    "url": "https://fake.slack.com/",
-    "team": "OPCC",
-    "user": "kpibot",
-    "team_id": "T0001",
-    "user_id": "U0BOT",
-    "bot_id": "B0BOT",
-}
-HISTORY_PAGE_SIZE = 100
-# Slack accepts these message fields as JSON text when the request is form-encoded.
-JSON_FIELDS = ("blocks", "attachments", "metadata")
 # Server threads check for shutdown this often; the default half second slows every test's teardown.
 SHUTDOWN_POLL_SECONDS = 0.05
 
@@ -59,33 +48,7 @@ class Call:
     error: str | None  # the Slack error answered, None when the answer was ok
 
 
-@dataclass
-class _Fault:
-    error: str
-    status: int
-    retry_after: int | None
-    times: int
-
-
-@dataclass
-class _Reply:
-    status: int
-    body: bytes
-    content_type: str
-    error: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def json(cls, payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> _Reply:
-        error = None if payload.get("ok") else payload.get("error")
-        return cls(status, json.dumps(payload).encode(), "application/json; charset=utf-8", error, headers or {})
-
-    @classmethod
-    def text(cls, text: str, status: int = 200, error: str | None = None) -> _Reply:
-        return cls(status, text.encode(), "text/plain; charset=utf-8", error)
-
-
-class FakeSlack:
+class FakeSlack(WebApiMethods):
     """The Slack Web API, file upload URLs and response_urls on one free local port.
 
     Use it as `with FakeSlack() as fake:` or through the `fake_slack` fixture. Every
@@ -311,173 +274,6 @@ class FakeSlack:
         self._responses.append((name, body))
         return _Reply.text("ok")
 
-    # -- Web API methods ----------------------------------------------------------
-
-    def hold_answer(self, method: str, seconds: float) -> None:
-        """Carry out the next `method` call at once but send its answer only after `seconds`."""
-        with self._lock:
-            self._holds[method] = seconds
-
-    def make_guest(self, user: str) -> None:
-        """users.info will say `user` is a guest (a restricted account)."""
-        with self._lock:
-            self._guests.add(user)
-
-    def set_group(self, group: str, users: list[str]) -> None:
-        with self._lock:
-            self._groups[group] = list(users)
-
-    def _users_info(self, params: dict) -> dict:
-        user = str(params.get("user") or "")
-        if not user:
-            return _error("user_not_found")
-        return {"ok": True, "user": {"id": user, "is_restricted": user in self._guests,
-                                     "is_ultra_restricted": False, "is_bot": False}}
-
-    def _usergroup_users(self, params: dict) -> dict:
-        group = str(params.get("usergroup") or "")
-        if group not in self._groups:
-            return _error("no_such_subteam")
-        return {"ok": True, "users": list(self._groups[group])}
-
-    def leave_channel(self, channel: str) -> None:
-        """The bot is not a member of `channel`: conversations.info says so and posting there fails."""
-        with self._lock:
-            self._not_member.add(channel)
-
-    def open_direct_message(self, channel: str, user: str) -> None:
-        """`channel` is the bot's own direct message with `user`, as conversations.info reports it.
-
-        Any other D... conversation is a direct message between people, which the bot is not in:
-        conversations.info answers channel_not_found for it, as Slack does."""
-        with self._lock:
-            self._direct_messages[channel] = user
-
-    def _conversations_info(self, params: dict) -> dict:
-        channel = str(params.get("channel") or "")
-        with self._lock:
-            other = self._direct_messages.get(channel)
-        if other is not None:
-            return {"ok": True, "channel": {"id": channel, "is_im": True, "user": other, "is_member": True,
-                                            "is_archived": False}}
-        if not channel or channel.startswith("D"):
-            return _error("channel_not_found")
-        is_im = channel.startswith("U")
-        return {"ok": True, "channel": {"id": channel, "is_member": channel not in self._not_member,
-                                        "is_im": is_im, "is_archived": False}}
-
-    def _auth_test(self, params: dict) -> dict:
-        return {"ok": True, **BOT_IDENTITY}
-
-    def _chat_post_message(self, params: dict) -> dict:
-        channel = params.get("channel")
-        if not channel:
-            return _error("channel_not_found")
-        if not _has_content(params):
-            return _error("no_text")
-        if channel in self._not_member:
-            return _error("not_in_channel")
-        message = self._new_message(params)
-        self._messages.append({"channel": channel, **message})
-        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
-
-    def _chat_post_ephemeral(self, params: dict) -> dict:
-        channel, user = params.get("channel"), params.get("user")
-        if not channel:
-            return _error("channel_not_found")
-        if not user:
-            return _error("user_not_found")
-        if not _has_content(params):
-            return _error("no_text")
-        message = self._new_message(params)
-        self._messages.append({"channel": channel, **message, "user": user, "ephemeral": True})
-        return {"ok": True, "message_ts": message["ts"]}
-
-    def _conversations_history(self, params: dict) -> dict:
-        channel = params.get("channel")
-        if not channel:
-            return _error("channel_not_found")
-        with_metadata = _truthy(params.get("include_all_metadata"))
-        newest_first = [_history_view(message, with_metadata) for message in reversed(self._messages)
-                        if message["channel"] == channel and _in_history(message)]
-        matching = [message for message in newest_first if _within_bounds(message["ts"], params)]
-        offset = int(str(params.get("cursor") or "offset:0").removeprefix("offset:"))
-        limit = int(params.get("limit") or HISTORY_PAGE_SIZE)
-        has_more = len(matching) > offset + limit
-        return {
-            "ok": True,
-            "messages": matching[offset:offset + limit],
-            "has_more": has_more,
-            "pin_count": 0,
-            "response_metadata": {"next_cursor": f"offset:{offset + limit}" if has_more else ""},
-        }
-
-    def _files_get_upload_url(self, params: dict) -> dict:
-        filename, length = params.get("filename"), _whole_number(params.get("length"))
-        if not filename or length is None:
-            return _error("invalid_arguments")
-        file_id = f"F{next(self._file_counter):010d}"
-        self._uploads[file_id] = {
-            "file_id": file_id, "filename": filename, "title": None, "length": length, "bytes": None,
-            "channel": None, "channels": [], "initial_comment": None, "thread_ts": None,
-            "alt_txt": params.get("alt_txt"),
-        }
-        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
-
-    def _files_complete_upload(self, params: dict) -> dict:
-        items = _decoded(params.get("files"))
-        if not isinstance(items, list) or not items:
-            return _error("invalid_arguments")
-        uploads = [self._uploads.get(item.get("id")) for item in items]
-        # Completing a file whose bytes never arrived is the fake's error, stricter than documented.
-        if any(upload is None or upload["bytes"] is None for upload in uploads):
-            return _error("file_not_found")
-        channels = _channel_list(params)
-        for item, upload in zip(items, uploads):
-            upload.update(
-                title=item.get("title") or upload["filename"], channel=channels[0] if channels else None,
-                channels=channels, initial_comment=params.get("initial_comment"),
-                thread_ts=params.get("thread_ts"),
-            )
-        for channel in channels:
-            self._share_files(channel, uploads, params)
-        return {"ok": True, "files": [_file_view(upload) for upload in uploads]}
-
-    # -- messages -----------------------------------------------------------------
-
-    def now(self) -> float:
-        """The time on Slack's clock, in seconds since the epoch."""
-        return self.clock() + self.clock_offset
-
-    def _next_ts(self) -> str:
-        """A new message's ts as Slack makes one: its own clock's time in microseconds, one later than the last
-        message's when two arrive in the same microsecond (or the clock is set back), so none repeats."""
-        microseconds = max(round(self.now() * 1_000_000), self._last_ts_microseconds + 1)
-        self._last_ts_microseconds = microseconds
-        return f"{microseconds // 1_000_000}.{microseconds % 1_000_000:06d}"
-
-    def _new_message(self, params: dict) -> dict:
-        message = {
-            "type": "message",
-            "user": BOT_IDENTITY["user_id"],
-            "bot_id": BOT_IDENTITY["bot_id"],
-            "text": params.get("text") or "",
-            "ts": self._next_ts(),
-        }
-        for name in JSON_FIELDS:
-            if params.get(name):
-                message[name] = _decoded(params[name])
-        if params.get("thread_ts"):
-            message["thread_ts"] = params["thread_ts"]
-            message["reply_broadcast"] = _truthy(params.get("reply_broadcast"))
-        return message
-
-    def _share_files(self, channel: str, uploads: list[dict], params: dict) -> None:
-        """Post the message Slack posts when files are shared: the initial comment with the files."""
-        message = self._new_message({"text": params.get("initial_comment"), "thread_ts": params.get("thread_ts")})
-        message.update(upload=True, files=[_file_view(upload) for upload in uploads])
-        self._messages.append({"channel": channel, **message})
-
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -527,143 +323,3 @@ def fake_slack() -> Iterator[FakeSlack]:
     """A running FakeSlack for one test."""
     with FakeSlack() as fake:
         yield fake
-
-
-# -- request parsing ------------------------------------------------------------
-
-
-def _content_type(value: str | None) -> Message:
-    header = Message()
-    header["content-type"] = value or "application/x-www-form-urlencoded"
-    return header
-
-
-def _request_params(headers: dict[str, str], body: bytes, query: str) -> dict[str, Any]:
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    content_type = _content_type(headers.get("content-type"))
-    if content_type.get_content_type() == "application/json":
-        params.update(json.loads(body or b"{}"))
-    elif content_type.get_content_type() == "multipart/form-data":
-        params.update(_multipart_fields(body, content_type.get_param("boundary")))
-    elif body:
-        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    return params
-
-
-def _json_body(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
-
-
-def _multipart_parts(body: bytes, boundary: str) -> Iterator[tuple[Message, bytes]]:
-    """Each part of a multipart/form-data body: its headers and its content, byte for byte."""
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    # A body may open with the delimiter without the CRLF that precedes every later one.
-    for section in (b"\r\n" + body).split(delimiter)[1:]:
-        if section.startswith(b"--"):
-            return
-        _, _, section = section.partition(b"\r\n")
-        head, _, content = section.partition(b"\r\n\r\n")
-        yield BytesHeaderParser().parsebytes(head + b"\r\n\r\n"), content
-
-
-def _multipart_fields(body: bytes, boundary: str) -> dict[str, str | bytes]:
-    return {
-        part.get_param("name", header="content-disposition"):
-            content if part.get_filename() is not None else content.decode("utf-8")
-        for part, content in _multipart_parts(body, boundary)
-    }
-
-
-def _uploaded_bytes(headers: dict[str, str], body: bytes) -> bytes:
-    """The file's bytes: the whole body, as slack_sdk sends it, or the file part of a multipart form."""
-    content_type = _content_type(headers.get("content-type"))
-    if content_type.get_content_type() != "multipart/form-data":
-        return body
-    parts = list(_multipart_parts(body, content_type.get_param("boundary")))
-    files = [content for part, content in parts if part.get_filename() is not None]
-    return next(iter(files or [content for _, content in parts]), b"")
-
-
-def _auth_error(params: dict, headers: dict[str, str]) -> str | None:
-    authorization = headers.get("authorization", "")
-    token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else params.get("token")
-    if not token:
-        return "not_authed"
-    return None if str(token).startswith("xox") else "invalid_auth"
-
-
-# -- values -----------------------------------------------------------------------
-
-
-def _error(error: str) -> dict:
-    return {"ok": False, "error": error}
-
-
-def _fault_reply(fault: _Fault) -> _Reply:
-    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-    return _Reply.json(_error(fault.error), status=fault.status, headers=headers)
-
-
-def _decoded(value: Any) -> Any:
-    """A JSON field as data, whether it came as JSON or as JSON text in a form."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _truthy(value: Any) -> bool:
-    return value in (True, 1, "1", "true", "True")
-
-
-def _whole_number(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _has_content(params: dict) -> bool:
-    return any(params.get(name) for name in ("text", "blocks", "attachments"))
-
-
-def _channel_list(params: dict) -> list[str]:
-    if params.get("channel_id"):
-        return [params["channel_id"]]
-    return [channel for channel in str(params.get("channels") or "").split(",") if channel]
-
-
-def _in_history(message: dict) -> bool:
-    """Slack's history holds channel-level messages: no ephemerals, no thread replies unless broadcast."""
-    if message.get("ephemeral"):
-        return False
-    return message.get("thread_ts") in (None, message["ts"]) or bool(message.get("reply_broadcast"))
-
-
-def _history_view(message: dict, with_metadata: bool) -> dict:
-    hidden = {"channel"} if with_metadata else {"channel", "metadata"}
-    return {key: copy.deepcopy(value) for key, value in message.items() if key not in hidden}
-
-
-def _within_bounds(ts: str, params: dict) -> bool:
-    inclusive = _truthy(params.get("inclusive"))
-    stamp = Decimal(ts)
-    if params.get("oldest"):
-        oldest = Decimal(str(params["oldest"]))
-        if stamp < oldest or (stamp == oldest and not inclusive):
-            return False
-    if params.get("latest"):
-        latest = Decimal(str(params["latest"]))
-        if stamp > latest or (stamp == latest and not inclusive):
-            return False
-    return True
-
-
-def _file_view(upload: dict) -> dict:
-    return {"id": upload["file_id"], "name": upload["filename"], "title": upload["title"],
-            "size": len(upload["bytes"] or b"")}
