@@ -42,14 +42,7 @@ def chart_names(stem: str, filenames: list[str]) -> list[str]:
 Render = Callable[[Response], Mapping]
 
 
-def _slack_message(response: Response) -> Mapping:
-    """Until every caller passes its platform's renderer, a dry run writes Slack's message, as it always has."""
-    from bot.slack.render import posted_message
-
-    return posted_message(response)
-
-
-def write_digest(digest: Digest, folder: Path, render: Render | None = None, suffix: str = ".json") -> list[Path]:
+def write_digest(digest: Digest, folder: Path, render: Render, suffix: str = ".json") -> list[Path]:
     """Write the digest's files into `folder`: the message as `render` makes it, in `{stem}{suffix}`, the plain
     text, the charts. Raises storage.filenames.UnsafePath, writing nothing, if any of them would land outside it."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,7 +50,7 @@ def write_digest(digest: Digest, folder: Path, render: Render | None = None, suf
     names = [f"{stem}{suffix}", f"{stem}.txt", *chart_names(stem, [chart.filename for chart in digest.charts])]
     paths = [path_inside(folder, name) for name in names]   # all checked before the first is written
     charts = list(zip(digest.charts, paths[2:]))
-    message = dict((render or _slack_message)(digest.message))
+    message = dict(render(digest.message))
     paths[0].write_text(json.dumps({"held_reason": digest.held_reason, **message,
                                     "charts": [{"file": path.name, "title": chart.title, "alt_text": chart.alt_text}
                                                for chart, path in charts]}, indent=2), encoding="utf-8")

@@ -13,6 +13,11 @@ from tests.memory_platform import MemoryPlatform
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def as_text(response: Response) -> dict:
+    """A platform's message for the files' sake: its text (Slack's own is written in tests/test_slack_render.py)."""
+    return {"text": MemoryPlatform().render(response)}
+
+
 def _digest(kind: str, period: str, marker: bytes) -> Digest:
     """A digest carrying the two charts every digest has, their bytes marked by the digest they belong to."""
     charts = [Chart(title="Complaint reviews", png=PNG + marker, alt_text="reviews", filename="complaint-reviews.png"),
@@ -21,8 +26,8 @@ def _digest(kind: str, period: str, marker: bytes) -> Digest:
 
 
 def test_weekly_then_quarterly_to_one_folder_keeps_both_sets_of_charts(tmp_path):
-    write_digest(_digest("weekly", "2025-W41", b"weekly"), tmp_path)
-    write_digest(_digest("quarterly", "2025/26 Q2", b"quarterly"), tmp_path)
+    write_digest(_digest("weekly", "2025-W41", b"weekly"), tmp_path, as_text)
+    write_digest(_digest("quarterly", "2025/26 Q2", b"quarterly"), tmp_path, as_text)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "quarterly-2025-26-Q2-complaint-reviews.png", "quarterly-2025-26-Q2-csp-balances.png",
         "quarterly-2025-26-Q2.json", "quarterly-2025-26-Q2.txt",
@@ -34,7 +39,7 @@ def test_weekly_then_quarterly_to_one_folder_keeps_both_sets_of_charts(tmp_path)
 
 
 def test_the_message_names_the_chart_files_as_written(tmp_path):
-    written = write_digest(_digest("quarterly", "2025/26 Q2", b"q"), tmp_path)
+    written = write_digest(_digest("quarterly", "2025/26 Q2", b"q"), tmp_path, as_text)
     payload = json.loads((tmp_path / "quarterly-2025-26-Q2.json").read_text())
     assert [c["file"] for c in payload["charts"]] == ["quarterly-2025-26-Q2-complaint-reviews.png",
                                                       "quarterly-2025-26-Q2-csp-balances.png"]
@@ -42,8 +47,8 @@ def test_the_message_names_the_chart_files_as_written(tmp_path):
 
 
 def test_two_weeks_to_one_folder_are_kept_apart(tmp_path):
-    write_digest(_digest("weekly", "2025-W41", b"41"), tmp_path)
-    write_digest(_digest("weekly", "2025-W42", b"42"), tmp_path)
+    write_digest(_digest("weekly", "2025-W41", b"41"), tmp_path, as_text)
+    write_digest(_digest("weekly", "2025-W42", b"42"), tmp_path, as_text)
     assert (tmp_path / "weekly-2025-W41-complaint-reviews.png").read_bytes() == PNG + b"41"
     assert (tmp_path / "weekly-2025-W42-complaint-reviews.png").read_bytes() == PNG + b"42"
 
@@ -62,8 +67,8 @@ def test_the_real_digests_of_panel_week_share_a_folder(demo_db, settings, tmp_pa
     monday = date(2025, 10, 6)
     weekly = build(replace(occurrence_for("weekly", monday), as_of=monday))
     quarterly = build(occurrence_for("quarterly", monday))
-    write_digest(weekly, tmp_path)
-    write_digest(quarterly, tmp_path)
+    write_digest(weekly, tmp_path, as_text)
+    write_digest(quarterly, tmp_path, as_text)
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     for stem in ("weekly-2025-W41", "quarterly-2025-26-Q2"):
         assert f"{stem}-complaint-reviews.png" in pngs and f"{stem}-csp-balances.png" in pngs
@@ -75,7 +80,7 @@ def test_chart_names_from_data_are_made_safe_and_kept_apart(tmp_path):
     charts = [Chart(title=title, png=PNG + title.encode(), alt_text=title, filename=name) for title, name in
               [("a/b", "a/b.png"), ("a b", "a-b.png"), ("..", "...png"), ("climbing", "../../../../tmp/x/pwned.png")]]
     written = write_digest(Digest("quarterly", "2025/26 Q2", date(2025, 10, 6), Response(title="q", charts=charts)),
-                           tmp_path / "out")
+                           tmp_path / "out", as_text)
     assert [p.name for p in written] == [
         "quarterly-2025-26-Q2.json", "quarterly-2025-26-Q2.txt", "quarterly-2025-26-Q2-a-b.png",
         "quarterly-2025-26-Q2-a-b-2.png", "quarterly-2025-26-Q2-chart.png", "quarterly-2025-26-Q2-tmp-x-pwned.png",

@@ -216,9 +216,8 @@ def test_a_dry_run_writes_slacks_message_as_chat_post_message_would_send_it(tmp_
     from digests.content import Digest
 
     digest = Digest("weekly", "2025-W41", date(2025, 10, 6), Response(title="Weekly digest", notes=[conversation("C0GOV")]))
-    passed = write_digest(digest, tmp_path / "passed", render=posted_message, suffix=".json")
-    default = write_digest(digest, tmp_path / "default")   # what `digest run --dry-run` writes until it passes one
+    passed = write_digest(digest, tmp_path, render=posted_message, suffix=".json")
     payload = json.loads(passed[0].read_text())
     assert payload == {"held_reason": None, **posted_message(digest.message), "charts": []}
     assert payload["text"] == "Weekly digest\n<#C0GOV>" and payload["blocks"][1]["elements"][0]["text"] == "<#C0GOV>"
-    assert default[0].read_text() == passed[0].read_text()
+    assert passed[0].name == "weekly-2025-W41.json"
