@@ -16,6 +16,9 @@ CLAIMED, POSTED, FAILED, SKIPPED, HELD = "claimed", "posted", "failed", "skipped
 # An earlier attempt may have posted, and the platform cannot look: not posted again, the subscriber is told.
 UNCERTAIN = "uncertain"
 FINAL_STATES = (POSTED, SKIPPED, HELD, UNCERTAIN)
+# A held or uncertain delivery an operator has looked at and asked for again: nothing of it is in the
+# conversation, so the next claim posts without looking.
+REOPENED = "reopened"
 
 
 def delivery_key(address: Address, kind: str, period: str) -> str:
@@ -139,7 +142,7 @@ def claim(db: Database, address: Address, kind: str, period: str, scheduled_for:
             return None
         if row.state == CLAIMED and now - aware_utc(row.claimed_at) < stale_after:
             return None
-        first_claimed = aware_utc(row.claimed_at)
+        first_claimed, fresh = aware_utc(row.claimed_at), row.state == REOPENED
         # Compare-and-swap on the attempt count: of several processes taking over, one wins.
         taken = session.execute(update(DigestDeliveryRow).where(
             DigestDeliveryRow.id == row.id, DigestDeliveryRow.attempts == row.attempts,
@@ -149,7 +152,17 @@ def claim(db: Database, address: Address, kind: str, period: str, scheduled_for:
         if taken.rowcount != 1:
             return None
         attempt = _log_attempt(session, row, now, process, triggered_by)
-        return Claim(row.id, key, False, first_claimed, attempt)
+        return Claim(row.id, key, fresh, first_claimed, attempt)
+
+
+def reopen(db: Database, address: Address, kind: str, period: str, now: datetime) -> bool:
+    """Let a held or uncertain delivery be made again (an operator loaded the figures, or looked and found
+    nothing posted); False when there is no such delivery."""
+    with db.session() as session:
+        result = session.execute(update(DigestDeliveryRow).where(
+            *_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind, DigestDeliveryRow.period == period,
+            DigestDeliveryRow.state.in_((HELD, UNCERTAIN))).values(state=REOPENED, attempts=0, finished_at=now))
+        return result.rowcount == 1
 
 
 def _log_attempt(session, row: DigestDeliveryRow, now: datetime, process: str, triggered_by: str) -> int:

@@ -143,3 +143,28 @@ def test_a_held_digest_is_told_in_neutral_words(db):
 def test_the_key_a_digest_carries_is_the_conversation_kind_and_period():
     address = Address("slack", "C0LEAD", "T0WORK")
     assert digest_store.delivery_key(address, "weekly", "2025-W41") == "C0LEAD:weekly:2025-W41"
+
+
+def test_an_uncertain_delivery_reopened_by_an_operator_is_posted_without_looking(db):
+    platform = MemoryPlatform(capabilities=Capabilities(finds_posted=False), crash_after_posting=1)
+    target = _subscribed(db, platform)
+    with pytest.raises(CrashAfterPosting):
+        _deliver(db, platform, target, 1)
+    assert _deliver(db, platform, target, 30).state == "uncertain"
+    platform.delivered.clear()   # the operator looked: it is not there
+    assert not digest_store.reopen(db, target.address, "weekly", "2025-W40", _at(40)())   # no such delivery
+    assert digest_store.reopen(db, target.address, "weekly", "2025-W41", _at(40)())
+    assert (_deliver(db, platform, target, 41).state, len(platform.delivered)) == ("posted", 1)
+    assert _states(db, target.address) == [("posted", "m2", 1)]
+    assert not digest_store.reopen(db, target.address, "weekly", "2025-W41", _at(50)())   # posted is not reopened
+
+
+def test_a_held_delivery_reopened_after_the_figures_are_loaded_is_posted(db):
+    platform = MemoryPlatform()
+    target = _subscribed(db, platform)
+    held = Digest("weekly", "2025-W41", date(2025, 10, 5), Response(title="Weekly"), held_reason="no figures yet")
+    assert _deliver(db, platform, target, 1, held).state == "held"
+    assert _deliver(db, platform, target, 2).state == "already"   # held is final until reopened
+    assert digest_store.reopen(db, target.address, "weekly", "2025-W41", _at(3)())
+    assert _deliver(db, platform, target, 4).state == "posted"
+    assert platform.lookups == 0
