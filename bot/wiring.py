@@ -79,13 +79,16 @@ def build_platforms(settings: Settings, registry: CommandRegistry) -> dict[str, 
 
 
 def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: dict[str, Platform]) -> DigestScheduler:
+    """The digest scheduler, delivering through the platforms that take digests: not the console, which has no
+    one to read them later (a subscription of another platform is left to the processes serving it)."""
     from bot.metrics import observe_digest
     from digests.content import digest_builder
     from digests.delivery import DeliveryPolicy
     from digests.scheduler import DigestScheduler
 
     context = registry.context
-    return DigestScheduler(context.db, platforms, digest_builder(context), DeliveryPolicy.from_settings(settings),
+    delivering = {name: platform for name, platform in platforms.items() if name != ConsolePlatform.name}
+    return DigestScheduler(context.db, delivering, digest_builder(context), DeliveryPolicy.from_settings(settings),
                            settings.digest_check_minutes, clock=context.clock, on_outcome=observe_digest)
 
 
