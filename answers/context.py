@@ -27,6 +27,9 @@ class CommandContext:
     access: AccessPolicy = field(default_factory=AccessPolicy)
     # The platforms this process serves, by name (set where the process is put together).
     platforms: dict = field(default_factory=dict)
+    # The chat platform whose conversations are meant when one is named at the console (a digest subscribed
+    # there goes to that platform's channel); None where the process has none.
+    chat_platform: str | None = None
     # Set by the scheduler: subscriptions changed, rebuild the jobs now.
     subscriptions_changed: Callable[[], None] | None = None
 

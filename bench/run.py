@@ -152,6 +152,7 @@ def bench_digest(plan: Plan, url: str) -> None:
     from digests.content import digest_builder
     from digests.delivery import DeliveryPolicy, run_due
     from storage import digest_store
+    from storage.addresses import Address
     from storage.db import Database
 
     progress(f"5. the weekly digest to 1 and to {plan.digest_channels} channels")
@@ -171,7 +172,7 @@ def bench_digest(plan: Plan, url: str) -> None:
             batch = next(counter)
             ids = set()
             for n in range(channels):
-                subscription, _ = digest_store.subscribe(db, f"CB{batch:04d}X{n:04d}", "weekly", "mon", 8, 0,
+                subscription, _ = digest_store.subscribe(db, Address("slack", f"CB{batch:04d}X{n:04d}"), "weekly", "mon", 8, 0,
                                                          "Europe/London", "U0BENCH", monday - timedelta(days=7))
                 ids.add(subscription.id)
             started = time.perf_counter()

@@ -106,5 +106,6 @@ def build_kpibot(settings: Settings, db: Database | None = None,
     scheduler = build_scheduler(settings, registry, platforms)
     context = registry.context
     context.platforms = platforms
+    context.chat_platform = CHAT_PLATFORM
     context.subscriptions_changed = scheduler.poke
     return Kpibot(settings, db, registry, platforms, scheduler)

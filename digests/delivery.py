@@ -24,10 +24,10 @@ LOGGER = logging.getLogger(__name__)
 TOLD_FAILED = ("The {kind} digest for {conversation} ({period}) could not be posted: {reason}. "
                "{fix}")
 TOLD_HELD = ("The {kind} digest for {conversation} ({period}) was held back and not posted: {reason}. "
-             "Load the figures, then run `kpibot digest run {kind} --channel {channel}`.")
+             "Load the figures, then run `kpibot digest run {kind} --channel {channel} --again`.")
 TOLD_UNCERTAIN = ("The {kind} digest for {conversation} ({period}) may or may not have been posted: an earlier "
                   "attempt was cut short, and I can't look there to see. Check the conversation; if it is not "
-                  "there, post it with `kpibot digest run {kind} --channel {channel}`.")
+                  "there, post it with `kpibot digest run {kind} --channel {channel} --again`.")
 UNCERTAIN_REASON = "an earlier attempt may have posted; the platform cannot look"
 RETRY_LATER = "I will try again shortly."
 

@@ -84,10 +84,10 @@ def test_a_slack_configured_root_serves_the_console_and_slack(db):
         assert set(root.platforms) == {"console", "slack"}
         assert root.chat is root.slack and root.slack.name == "slack"
         assert dict(root.scheduler.platforms) == {"slack": root.slack}
-        assert root.slack.address("C0GOV") == Address("slack", "C0GOV", "T0001")   # the team of auth.test
+        assert root.slack.address("C0GOV") == Address("slack", "C0GOV")   # one workspace per deployment: ""
         fake.leave_channel("C0NOPE")
-        assert root.context.can_post(Address("slack", "C0NOPE", "T0001")) is not None   # asked of Slack
-        assert root.context.can_post(Address("slack", "C0GOV", "T0001")) is None
+        assert root.context.can_post(Address("slack", "C0NOPE")) is not None   # asked of Slack
+        assert root.context.can_post(Address("slack", "C0GOV")) is None
 
 
 def test_digest_run_delivers_to_the_channel_given_through_the_roots_slack(demo_db, cli_env):
@@ -99,7 +99,7 @@ def test_digest_run_delivers_to_the_channel_given_through_the_roots_slack(demo_d
     assert result.output.startswith("weekly digest 2025-W44 to C0GOV: posted (")
     assert len(posted) == 1
     [record] = digest_store.deliveries(demo_db)
-    assert record.address == Address("slack", "C0GOV", "T0001") and record.state == "posted"
+    assert record.address == Address("slack", "C0GOV") and record.state == "posted"
 
 
 def test_digest_run_without_slack_says_so_and_a_dry_run_needs_no_slack(demo_db, cli_env, tmp_path):
@@ -115,3 +115,34 @@ def test_digest_run_without_slack_says_so_and_a_dry_run_needs_no_slack(demo_db, 
     assert sorted(path.name for path in out.iterdir() if not path.name.endswith(".png")) == \
         ["weekly-2025-W44.json", "weekly-2025-W44.txt"]
     assert json.loads((out / "weekly-2025-W44.json").read_text())["held_reason"] is None
+    assert "response_type" not in json.loads((out / "weekly-2025-W44.json").read_text())   # a post, not a reply
+
+
+def test_digest_run_again_posts_a_held_digest_once_its_figures_are_in(demo_db, cli_env):
+    """Held back (no figures for the week yet), then run again with --again: posted once; --again never posts
+    a digest that was posted."""
+    from sqlalchemy import update
+
+    from storage.models import DigestDeliveryRow
+
+    run = ["digest", "run", "weekly", "--channel", "C0GOV", "--as-of", "2025-10-27"]
+    env = dict(KPIBOT_DATABASE_URL=demo_db.url, SLACK_BOT_TOKEN=TOKEN)
+    with FakeSlack() as fake:
+        env["KPIBOT_SLACK_API_URL"] = fake.api_url
+        # As if this week's run had found no figures: the ledger says held.
+        first = cli_env(run, **env)
+        assert first.exit_code == 0, first.output
+        with demo_db.session() as session:
+            session.execute(update(DigestDeliveryRow).values(state="held", error="no figures", message_ref=None))
+        before = len(fake.messages("C0GOV"))
+        plain = cli_env(run, **env)
+        assert "already delivered or being delivered: nothing posted" in plain.output
+        again = cli_env([*run, "--again"], **env)
+        assert again.exit_code == 0, again.output
+        assert "reopened, posting it again" in again.output and "posted (" in again.output
+        assert len(fake.messages("C0GOV")) == before + 1
+        twice = cli_env([*run, "--again"], **env)
+        assert "already delivered or being delivered: nothing posted" in twice.output
+        assert len(fake.messages("C0GOV")) == before + 1
+    [record] = digest_store.deliveries(demo_db)
+    assert record.state == "posted"

@@ -66,7 +66,7 @@ def test_a_platform_that_cannot_look_marks_the_delivery_uncertain_and_tells_once
     assert platform.told == [("U0ADMIN", "The weekly digest for #C0TEAM (2025-W41) may or may not have been posted: "
                                          "an earlier attempt was cut short, and I can't look there to see. Check the "
                                          "conversation; if it is not there, post it with `kpibot digest run weekly "
-                                         "--channel C0TEAM`.")]
+                                         "--channel C0TEAM --again`.")]
     # Uncertain is final: later passes leave it, and the subscriber is not told again.
     assert _deliver(db, platform, target, 60).state == "already"
     assert len(platform.told) == 1
@@ -136,7 +136,7 @@ def test_a_held_digest_is_told_in_neutral_words(db):
     assert platform.delivered == []
     assert platform.told == [("U0ADMIN", "The weekly digest for #C0LEAD (2025-W41) was held back and not posted: "
                                          "no figures yet. Load the figures, then run `kpibot digest run weekly "
-                                         "--channel C0LEAD`.")]
+                                         "--channel C0LEAD --again`.")]
 
 
 def test_the_key_a_digest_carries_is_the_conversation_kind_and_period():

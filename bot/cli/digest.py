@@ -21,6 +21,8 @@ def digest_run(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Figures as on this date (2025-09-30, 30/09/2025, last month); default today."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write the digest to --out instead of posting it."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for --dry-run output."),
+    again: bool = typer.Option(False, "--again", help="Post a digest that was held back (figures loaded since) or "
+                               "left uncertain (checked: not in the channel). One posted is never posted again."),
 ) -> None:
     """Build a digest and post it (once: the delivery ledger remembers), or write it to a folder."""
     from digests.content import digest_builder
@@ -63,10 +65,12 @@ def digest_run(
         # a conversation of the configured chat platform, in the bot's workspace.
         address = sub.address if sub else platform.address(channel_id)
         target = Target(address, sub.id if sub else None, sub.created_by if sub else None)
+        if again and digest_store.reopen(context.db, address, kind.value, occurrence.period, context.clock()):
+            echo(f"{kind.value} digest {occurrence.period} to {channel_id}: reopened, posting it again")
         outcome = deliver(context.db, platform, target, occurrence, digest_for, context.clock, policy,
                           triggered_by=f"cli:{settings.loaded_by}")
         echo(f"{kind.value} digest {occurrence.period} to {channel_id}: {_said(outcome)}")
-        failed = failed or outcome.state in ("failed", "held")
+        failed = failed or outcome.state in ("failed", "held", "uncertain")
     if failed:
         raise typer.Exit(1)
 
@@ -75,16 +79,17 @@ def _said(outcome) -> str:
     """An outcome in the words `digest run` prints."""
     words = {"posted": f"posted ({outcome.message_ref})", "reconciled": f"already posted ({outcome.message_ref})",
              "already": "already delivered or being delivered: nothing posted", "held": f"held back: {outcome.error}",
-             "failed": f"failed: {outcome.error}"}
+             "failed": f"failed: {outcome.error}",
+             "uncertain": "may have been posted by an earlier attempt: check the channel, then run again with --again"}
     return words.get(outcome.state, outcome.state)
 
 
 def _write(digest, out: Path) -> None:
     """--dry-run: the digest's files as the Slack platform renders them (bot.dry_run)."""
     from bot.dry_run import write_digest
-    from bot.slack.render import render_message
+    from bot.slack.render import posted_message
 
-    for path in write_digest(digest, out, render_message):
+    for path in write_digest(digest, out, render=posted_message, suffix=".json"):
         echo(f"wrote {path}")
     if digest.held_reason:
         echo(f"This digest would be held back, not posted: {digest.held_reason}")

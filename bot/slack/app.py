@@ -19,7 +19,7 @@ from bot.slack.connection import SlackStartError, check_bot_token, web_client  #
 from bot.slack.http_server import RECEIVED_AT
 from bot.slack.ids import check_ids
 from bot.slack.markup import incoming
-from bot.slack.platform import PLATFORM, SlackPlatform
+from bot.slack.platform import PLATFORM, WORKSPACE, SlackPlatform
 from bot.slack.render import SUGGESTION_ACTION, escape_mrkdwn, render_message
 from commands.registry import CommandRegistry, CommandRequest
 from storage.addresses import Address
@@ -46,11 +46,11 @@ DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try a
 
 def _request(body: dict, platform: SlackPlatform | None = None, key: str = "",
              made_at: int | None = None) -> CommandRequest:
-    """A slash command's body as the registry's request: Slack's words for where it was asked (the team is the
-    workspace), mentions in its text as tokens, and who is asking from `platform` (not looked up without one)."""
+    """A slash command's body as the registry's request: Slack's words for where it was asked, mentions in its
+    text as tokens, and who is asking from `platform` (not looked up without one)."""
     user_id = str(body.get("user_id", ""))
     channel_id = str(body.get("channel_id", ""))
-    workspace = str(body.get("team_id") or "")
+    workspace = WORKSPACE
     asker = platform.asker(user_id, Address(PLATFORM, channel_id, workspace)) if platform else Asker(user_id)
     return CommandRequest(
         command=str(body.get("command", "")).lower(),
@@ -181,13 +181,11 @@ class SlackCommands:
         line = str(action.get("value", "")).strip()
         user = body.get("user") or {}
         user_id, channel_id = user.get("id", ""), (body.get("channel") or {}).get("id", "")
-        team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
         name, _, text = line.partition(" ")
-        typed = {"command": name, "text": text.strip(), "user_id": user_id, "channel_id": channel_id,
-                 "team_id": team_id}
+        typed = {"command": name, "text": text.strip(), "user_id": user_id, "channel_id": channel_id}
         answer = (self._commands.submit(self._run, typed, *signed(request)) if line.startswith("/")
                   else self._commands.submit(self.registry.run_line, line, user_id=user_id, channel_id=channel_id,
-                                             platform=PLATFORM, workspace=team_id))
+                                             platform=PLATFORM, workspace=WORKSPACE))
 
         def answered(done: Future) -> None:
             # in place of the message it was on, with the charts or files of the answer, as a typed command's

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 
 from answers.access import AccessPolicy
 from answers.platform import Asker, CannotPost, Capabilities, DeliveryError
@@ -20,6 +18,10 @@ from storage.addresses import Address
 LOGGER = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+# One Slack workspace per deployment: its conversations are stored in workspace "" (as the rows carried over
+# from before addresses were), so a channel named at the console, in a request or by `digest run` is the same
+# address. Serving several workspaces from one deployment would store each one's team id here.
+WORKSPACE = ""
 
 
 class SlackPlatform:
@@ -31,8 +33,6 @@ class SlackPlatform:
         self.client = client
         self.transport = SlackDigestTransport(client)
         self.identities = SlackIdentities(client, groups)
-        self._workspace: str | None = None
-        self._asking = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings, access: AccessPolicy) -> SlackPlatform:
@@ -64,18 +64,6 @@ class SlackPlatform:
     def asker(self, user_id: str, address: Address) -> Asker:
         return self.identities.asker(user_id, address)
 
-    def workspace(self) -> str:
-        """The team id of the bot's workspace (auth.test, asked once): the workspace of an address typed
-        without one, such as `kpibot digest run --channel`. "" when Slack cannot be asked."""
-        with self._asking:
-            if self._workspace is None:
-                try:
-                    self._workspace = str(self.client.auth_test().get("team_id") or "")
-                except (SlackClientError, OSError) as exc:
-                    LOGGER.warning("could not ask Slack for the bot's workspace: %s", type(exc).__name__)
-                    return ""
-            return self._workspace
-
-    def address(self, conversation: str, workspace: str | None = None) -> Address:
+    def address(self, conversation: str) -> Address:
         """A Slack conversation as every store names one."""
-        return Address(PLATFORM, conversation, self.workspace() if workspace is None else workspace)
+        return Address(PLATFORM, conversation, WORKSPACE)
