@@ -85,7 +85,7 @@ class Platform(Protocol):
     capabilities: Capabilities
 
     def render(self, response: Response) -> object:
-        """The answer in the platform's own format (Block Kit, plain text, an Adaptive Card)."""
+        """The answer in the platform's own message format (plain text for the console)."""
 
     def deliver(self, address: Address, response: Response, key: str) -> str:
         """Post `response` with its charts and files to `address`, carrying `key` where the platform keeps it;
