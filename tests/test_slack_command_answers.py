@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from bot.app import build_registry
 from bot.slack.render import escape_mrkdwn, render_message
-from tests.test_commands_fuzz import FUZZED, command_text
+from tests.test_commands_fuzz import FUZZED, command_text, without_slow_words
 from tests.test_slack_render import assert_markup_inert, assert_within_slack_limits
 
 PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
@@ -38,12 +38,7 @@ def test_every_answer_renders_for_slack(registry, line):
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=command_text, command=st.sampled_from(FUZZED))
 def test_any_text_gets_an_answer_that_renders_for_slack(registry, command, text):
-    if command == "/kpi" and "chart" in text.lower().split():
-        text = text.replace("chart", "")
-    if command == "/digest":
-        text = text.replace("preview", "")
-    if command == "/snapshot":
-        text = text.replace("Q", "").replace("q", "")
+    text = without_slow_words(command, text)
     message = render_message(registry.run_line(f"{command} {text}"))
     assert_within_slack_limits(message)
     assert_markup_inert(message)
