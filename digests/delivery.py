@@ -77,23 +77,18 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def deliver(db: Database, platform: Platform | Mapping[str, Platform], target: Target, occurrence: Occurrence,
+def deliver(db: Database, platform: Platform, target: Target, occurrence: Occurrence,
             digest_for: Callable[[], Digest], now: Callable[[], datetime], policy: DeliveryPolicy,
             triggered_by: str, process: str | None = None) -> Outcome:
-    """Deliver one digest to one conversation, at most once whatever other processes do, through `platform`
-    (or, given the platforms by name, the one of the target's address)."""
-    platform = serving(platform)[target.address.platform] if not hasattr(platform, "deliver") else platform
+    """Deliver one digest to one conversation through `platform`, at most once whatever other processes do."""
     process = process or process_name()
     kind, period, address = occurrence.kind, occurrence.period, target.address
     claim = ledger.claim(db, address, kind, period, occurrence.scheduled_for, target.subscription_id, process,
                          triggered_by, now(), policy.stale_claim, policy.max_attempts)
     if claim is None:
         return Outcome(address, kind, period, "already")
-    if not claim.fresh:
-        # An earlier attempt may have posted and died before recording it: look before posting again, or,
-        # where the platform cannot look, leave it and say so rather than risk posting it twice.
-        if not platform.capabilities.finds_posted:
-            return _uncertain(db, platform, target, occurrence, claim, now)
+    if not claim.fresh and platform.capabilities.finds_posted:
+        # An earlier attempt may have posted and died before recording it: look before posting again.
         try:
             found = platform.find_posted(address, claim.key, now() - min(claim.first_claimed_at,
                                                                          occurrence.scheduled_for) + timedelta(hours=1))
@@ -103,6 +98,11 @@ def deliver(db: Database, platform: Platform | Mapping[str, Platform], target: T
             ledger.finish(db, claim, ledger.POSTED, now(), message_ref=found)
             LOGGER.info("digest %s was already in the conversation (%s); recorded, not re-posted", claim.key, found)
             return Outcome(address, kind, period, "reconciled", found)
+    elif claim.interrupted:
+        # The platform cannot look, and the process that held this died mid-way: it may have posted. Leave it
+        # and say so rather than risk posting twice. (An attempt that ended in the platform's own error did not
+        # post, and is simply made again.)
+        return _uncertain(db, platform, target, occurrence, claim, now)
     digest = digest_for()
     if digest.held_reason:
         ledger.finish(db, claim, ledger.HELD, now(), error=digest.held_reason)

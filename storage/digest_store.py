@@ -117,6 +117,9 @@ class Claim:
     fresh: bool  # False: an earlier attempt may have posted, so look before posting
     first_claimed_at: datetime
     attempt_id: int
+    # Taken over from a process that died holding it (its claim went stale), rather than after an attempt that
+    # ended in an error the platform gave: only such an attempt may have posted without anyone knowing.
+    interrupted: bool = False
 
 
 def claim(db: Database, address: Address, kind: str, period: str, scheduled_for: datetime,
@@ -142,7 +145,7 @@ def claim(db: Database, address: Address, kind: str, period: str, scheduled_for:
             return None
         if row.state == CLAIMED and now - aware_utc(row.claimed_at) < stale_after:
             return None
-        first_claimed, fresh = aware_utc(row.claimed_at), row.state == REOPENED
+        first_claimed, fresh, interrupted = aware_utc(row.claimed_at), row.state == REOPENED, row.state == CLAIMED
         # Compare-and-swap on the attempt count: of several processes taking over, one wins.
         taken = session.execute(update(DigestDeliveryRow).where(
             DigestDeliveryRow.id == row.id, DigestDeliveryRow.attempts == row.attempts,
@@ -152,7 +155,7 @@ def claim(db: Database, address: Address, kind: str, period: str, scheduled_for:
         if taken.rowcount != 1:
             return None
         attempt = _log_attempt(session, row, now, process, triggered_by)
-        return Claim(row.id, key, fresh, first_claimed, attempt)
+        return Claim(row.id, key, fresh, first_claimed, attempt, interrupted)
 
 
 def reopen(db: Database, address: Address, kind: str, period: str, now: datetime) -> bool:

@@ -53,6 +53,21 @@ def test_a_crash_after_posting_is_found_and_recorded_not_posted_again(db):
     assert platform.told == []
 
 
+def test_a_platform_that_cannot_look_posts_again_after_an_error_it_gave(db):
+    """An attempt the platform answered with an error (rate limited) did not post: it is made again, not marked
+    uncertain, even where nothing can be looked up."""
+    platform = MemoryPlatform(capabilities=Capabilities(finds_posted=False),
+                              failures=[DeliveryError(Failure.RATE_LIMITED, "slow down")])
+    target = _subscribed(db, platform)
+    assert _deliver(db, platform, target, 1).state == "failed"
+    assert _states(db, target.address) == [("failed", None, 1)]
+    outcome = _deliver(db, platform, target, 2)
+    assert (outcome.state, outcome.message_ref) == ("posted", "m1")
+    assert platform.lookups == 0 and len(platform.messages_to("C0TEAM")) == 1
+    assert _states(db, target.address) == [("posted", "m1", 2)]
+    assert platform.told == []
+
+
 def test_a_platform_that_cannot_look_marks_the_delivery_uncertain_and_tells_once(db):
     platform = MemoryPlatform(capabilities=Capabilities(finds_posted=False), crash_after_posting=1)
     target = _subscribed(db, platform)
