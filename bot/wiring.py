@@ -34,7 +34,20 @@ class Kpibot:
     db: Database
     registry: CommandRegistry
     platforms: dict[str, Platform]
-    scheduler: DigestScheduler
+    _scheduler: DigestScheduler | None = None
+
+    @property
+    def scheduler(self) -> DigestScheduler:
+        """The digest scheduler, built the first time a process asks for it (`serve`, `digest run`): a
+        one-shot `ask` or the console never loads the scheduling and digest libraries."""
+        if self._scheduler is None:
+            self._scheduler = build_scheduler(self.settings, self.registry, self.platforms)
+        return self._scheduler
+
+    def subscriptions_changed(self) -> None:
+        """A subscription was made or dropped: the scheduler, where this process has one, rebuilds its jobs."""
+        if self._scheduler is not None:
+            self._scheduler.poke()
 
     @property
     def context(self):
@@ -93,19 +106,22 @@ def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: di
 
 
 def build_kpibot(settings: Settings, db: Database | None = None,
-                 clock: Callable[[], datetime] | None = None) -> Kpibot:
+                 clock: Callable[[], datetime] | None = None, metrics: bool = False) -> Kpibot:
     """Every piece in order, each given what the ones before it built; `db` and `clock` for tests (and for
-    `kpibot run`, which opens the database itself to set it up first)."""
+    `kpibot run`, which opens the database itself to set it up first); `metrics` where commands are counted
+    for /metrics (a serving process)."""
     from bot.app import build_registry
-    from bot.metrics import observe_command
 
     db = db if db is not None else open_database(settings)
     registry = build_registry(settings, db, clock)
-    registry.observers.append(observe_command)
+    if metrics:
+        from bot.metrics import observe_command
+
+        registry.observers.append(observe_command)
     platforms = build_platforms(settings, registry)
-    scheduler = build_scheduler(settings, registry, platforms)
+    root = Kpibot(settings, db, registry, platforms)
     context = registry.context
     context.platforms = platforms
     context.chat_platform = CHAT_PLATFORM
-    context.subscriptions_changed = scheduler.poke
-    return Kpibot(settings, db, registry, platforms, scheduler)
+    context.subscriptions_changed = root.subscriptions_changed
+    return root

@@ -30,13 +30,16 @@ def test_each_piece_is_given_what_the_ones_before_it_built(db):
     assert root.settings is settings and context.db is root.db is db
     assert context.clock() == PANEL_DAY
     assert {"/kpi", "/reviews", "/csp", "/snapshot", "/digest"} <= set(root.registry.handlers)
-    assert observe_command in root.registry.observers
+    assert observe_command not in root.registry.observers   # counted only where a process serves (/metrics)
+    assert observe_command in build_kpibot(settings, db, metrics=True).registry.observers
     assert set(root.platforms) == {"console"} and isinstance(root.console, ConsolePlatform)
     assert root.slack is None and root.chat is None
     assert context.platforms is root.platforms
+    assert root._scheduler is None   # not built until a process asks for it: a one-shot ask never does
+    context.subscriptions_changed()   # and with none, a changed subscription has nothing to tell
     assert root.scheduler.db is db and dict(root.scheduler.platforms) == {}   # the console takes no digests
-    assert root.scheduler.clock() == PANEL_DAY
-    assert context.subscriptions_changed == root.scheduler.poke
+    assert root.scheduler is root.scheduler and root.scheduler.clock() == PANEL_DAY
+    assert context.subscriptions_changed == root.subscriptions_changed
     assert not root.scheduler.running   # building starts nothing; the Slack adapter starts it
 
 

@@ -48,7 +48,7 @@ def slack(demo_db):
     with FakeSlack() as fake:
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=fake.api_url, sensitive_channel_ids="C0GOV", _env_file=None)
-        root = build_kpibot(settings, demo_db, clock=lambda: PANEL_DAY)
+        root = build_kpibot(settings, demo_db, clock=lambda: PANEL_DAY, metrics=True)   # as `kpibot serve`
         with serving(settings, root.registry, root.slack) as events:
             yield events, fake, root.registry
 
@@ -189,7 +189,7 @@ def test_digest_subscribe_checks_the_bot_can_post_there(demo_db):
     with FakeSlack() as fake:
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=fake.api_url, admin_user_ids="U0ADMIN", _env_file=None)
-        root = build_kpibot(settings, demo_db, clock=lambda: PANEL_DAY)
+        root = build_kpibot(settings, demo_db, clock=lambda: PANEL_DAY, metrics=True)   # as `kpibot serve`
         app = build_slack_app(settings, root.registry, platform=root.slack)
         scheduler = root.scheduler
         scheduler.start()

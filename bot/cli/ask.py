@@ -46,7 +46,7 @@ def run() -> None:
     if is_empty(db):
         for result in load_demo(db, "demo", now()):
             typer.echo(result.summary(), err=True)
-    root = kpibot(settings, db)
+    root = kpibot(settings, db, serving=settings.slack_configured)
     if settings.slack_configured:
         serve_slack_bot(root, DEFAULT_PORT, "0.0.0.0")
         return

@@ -37,12 +37,13 @@ def open_database(settings: Settings, check_schema: bool = True):
     return opened(settings, check_schema)
 
 
-def kpibot(settings: Settings, db=None):
+def kpibot(settings: Settings, db=None, serving: bool = False):
     """Everything the bot is, from the composition root: what ask, console, run, serve, snapshot and digest
-    run are given."""
+    run are given. `serving`: a process that stays up to serve a platform, whose commands are counted for
+    /metrics (a one-shot `ask` has no one to read them, and need not load the metrics library)."""
     from bot.wiring import build_kpibot
 
-    return build_kpibot(settings, db)
+    return build_kpibot(settings, db, metrics=serving)
 
 
 def echo(message: str) -> None:

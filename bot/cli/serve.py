@@ -32,4 +32,4 @@ def serve(
     settings = cli_settings()
     if not settings.slack_bot_token:
         raise Failure("SLACK_BOT_TOKEN is not set; see the README's Slack section")
-    serve_slack_bot(kpibot(settings), port, host)
+    serve_slack_bot(kpibot(settings, serving=True), port, host)

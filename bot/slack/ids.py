@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from bot.slack.connection import SlackStartError
 
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 USER_ID = re.compile(r"[UW][A-Z0-9]+")
@@ -52,4 +51,6 @@ def check_ids(settings) -> None:
         ids = [part for part in getattr(settings, attribute).split(",") if part]
         wrong = [i for i in ids if shape.fullmatch(i) is None]
         if wrong:
+            from bot.slack.connection import SlackStartError  # the Slack libraries load only when Slack starts
+
             raise SlackStartError(NOT_A_SLACK_ID.format(setting=setting, ids=", ".join(wrong), what=what))
