@@ -14,8 +14,11 @@ DATABASE_UNREADABLE = ("cannot be read as a database URL ({reason}); write it as
 DATABASE_AT_SIGN = ("has an @ in its password or user name: write it as %40 there (u:p%40ss@host), "
                     "or the rest of the password is taken for the host name")
 DATABASE_DRIVER = "names a database driver kpibot does not have ({driver}); use postgresql+psycopg:// or sqlite:///"
-CREDENTIAL_TEXT = ("holds a space, a line break or a character no Slack credential has; copy it again from the "
+CREDENTIAL_TEXT = ("holds a space, a line break or a character no credential has; copy it again from the "
                    "app's page and set it alone")
+TEAMS_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_GRAPH = "https://graph.microsoft.com"
+OPENID_SUFFIX = "must end in /openidconfiguration (the signing keys are read from the same place, ending in /keys)"
 NOT_AN_ID = "{ids} is not an ID: write the IDs separated by commas, each without spaces or control characters"
 
 
@@ -24,7 +27,7 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    """kpibot's settings. Project settings use the KPIBOT_ prefix; Slack's use Slack's own names."""
+    """kpibot's settings. Project settings use the KPIBOT_ prefix; Slack's and Teams' use their own names."""
 
     model_config = SettingsConfigDict(env_prefix="KPIBOT_", env_file=".env", extra="ignore")
 
@@ -72,6 +75,27 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"), repr=False)
     slack_api_url: str | None = Field(None, description="Override of Slack's Web API base URL (tests, proxies).")
 
+    teams_app_id: str | None = Field(None, validation_alias=AliasChoices("TEAMS_APP_ID"),
+                                     description="The bot's Microsoft Entra application (client) ID.")
+    teams_app_password: str | None = Field(None, validation_alias=AliasChoices("TEAMS_APP_PASSWORD"), repr=False,
+                                           description="The client secret of that application.")
+    teams_tenant_id: str | None = Field(None, validation_alias=AliasChoices("TEAMS_TENANT_ID"),
+                                        description="The office's Entra tenant (single-tenant app).")
+    teams_openid_metadata_url: str = Field(
+        TEAMS_OPENID_METADATA,
+        description="Where the signing keys of Bot Framework's tokens are found: an OpenID metadata URL ending in "
+                    "/openidconfiguration (tests and sovereign clouds).")
+    teams_token_url: str | None = Field(
+        None, description="Where the bot's own token is fetched (an OAuth2 client-credentials endpoint); default "
+                          "Entra's for the tenant (tests and sovereign clouds).")
+    teams_graph_url: str = Field(TEAMS_GRAPH, description="Microsoft Graph's base URL (tests, sovereign clouds).")
+    teams_channel_files: bool = Field(
+        False, description="An admin granted Graph access to the channels' files: snapshots asked for in a "
+                           "channel are uploaded there (otherwise they are offered in the asker's personal chat).")
+    teams_allow_unauthenticated: bool = Field(
+        False, description="Local testing with the Agents Playground only: accept requests that carry no token. "
+                           "Refused at start when Teams credentials are set.")
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -82,13 +106,21 @@ class Settings(BaseSettings):
         _readable_database_url(value)
         return value
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_id", "teams_app_password",
+                     "teams_tenant_id")
     @classmethod
     def _credential_text(cls, value: str | None) -> str | None:
         """A token pasted with a line break or a space would fail deep in the HTTP library, quoting itself."""
         if value and (not value.isascii() or any(c.isspace() or not c.isprintable() for c in value)):
             raise ValueError(CREDENTIAL_TEXT)
         return value
+
+    @field_validator("teams_openid_metadata_url")
+    @classmethod
+    def _openid_metadata(cls, value: str) -> str:
+        if not value.rstrip("/").endswith("/openidconfiguration"):
+            raise ValueError(OPENID_SUFFIX)
+        return value.rstrip("/")
 
     @field_validator("output_dir")
     @classmethod
@@ -135,6 +167,11 @@ class Settings(BaseSettings):
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
+
+    @property
+    def teams_configured(self) -> bool:
+        """Teams credentials are set (app id and password; the tenant for a single-tenant app)."""
+        return bool(self.teams_app_id and self.teams_app_password)
 
     def secret_values(self) -> list[str]:
         """Every value this process must never show: each secret setting's (by its name: *_TOKEN, *_SECRET,
@@ -191,6 +228,9 @@ _ENV_NAMES = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
+    "teams_app_id": "TEAMS_APP_ID",
+    "teams_app_password": "TEAMS_APP_PASSWORD",
+    "teams_tenant_id": "TEAMS_TENANT_ID",
 }
 
 
