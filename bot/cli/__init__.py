@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from bot.cli import ask, audit, data, digest, serve, snapshot
+from bot.cli import ask, audit, data, digest, serve, snapshot, teams
 from bot.cli.common import Failure, mask_logs
 from bot.settings import SettingsError, load_settings
 from storage.masking import mask
@@ -22,15 +22,18 @@ LOGGER = logging.getLogger(__name__)
 APP_HELP = "kpibot: an OPCC's KPIs, complaint reviews and CSP balances, in chat and on the command line."
 IMPORT_HELP = "Load figures from CSV or XLSX files (each file all or nothing)."
 DIGEST_HELP = "Weekly and quarterly digests."
+TEAMS_HELP = "Microsoft Teams: the app package an admin uploads."
 
 
 def build_app() -> typer.Typer:
-    """The `kpibot` command and its `import` and `digest` groups, each command a plain function."""
+    """The `kpibot` command and its `import`, `digest` and `teams` groups, each command a plain function."""
     root = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=APP_HELP)
     import_app = typer.Typer(no_args_is_help=True, help=IMPORT_HELP)
     root.add_typer(import_app, name="import")
     digest_app = typer.Typer(no_args_is_help=True, help=DIGEST_HELP)
     root.add_typer(digest_app, name="digest")
+    teams_app = typer.Typer(no_args_is_help=True, help=TEAMS_HELP)
+    root.add_typer(teams_app, name="teams")
 
     root.command("init")(data.init)
     root.command("load-demo")(data.load_demo)
@@ -50,6 +53,7 @@ def build_app() -> typer.Typer:
     import_app.command("catalog")(data.import_catalog)
 
     digest_app.command("run")(digest.digest_run)
+    teams_app.command("package")(teams.package)
     return root
 
 
