@@ -2,7 +2,8 @@
 
 Every way of running kpibot (`serve`, `run`, `digest run`, `console`, `ask`, `snapshot`) starts from
 `build_kpibot`; nothing else builds a registry, a platform's adapter or a scheduler. Building starts nothing:
-the Slack adapter starts the scheduler once its own start-up checks have passed (bot.slack.serving).
+the serving adapter starts the scheduler once every adapter's start-up checks have passed (bot.slack.serving,
+bot.teams.serving; once per process).
 """
 from __future__ import annotations
 
@@ -22,8 +23,24 @@ if TYPE_CHECKING:  # imported where it is built: APScheduler is not needed by `k
 
 LOGGER = logging.getLogger(__name__)
 
-# The chat platform whose conversations `digest run --channel` names (the only one there is, so far).
+# The chat platform whose conversations `digest run --channel` and the console name: Slack where it is
+# configured, else Teams where it is (see `chat_platform`).
 CHAT_PLATFORM = "slack"
+TEAMS_PLATFORM = "teams"
+
+
+def chat_platform(settings: Settings) -> str:
+    """The configured chat platform: Slack if its bot token is set, else Teams if it is configured (or allowed
+    unauthenticated, for the local Playground), else Slack (the one `digest run` asks to be set up)."""
+    if settings.slack_bot_token:
+        return CHAT_PLATFORM
+    if teams_wanted(settings):
+        return TEAMS_PLATFORM
+    return CHAT_PLATFORM
+
+
+def teams_wanted(settings: Settings) -> bool:
+    return bool(settings.teams_configured or settings.teams_allow_unauthenticated)
 
 
 @dataclass
@@ -35,6 +52,7 @@ class Kpibot:
     registry: CommandRegistry
     platforms: dict[str, Platform]
     _scheduler: DigestScheduler | None = None
+    chat_name: str = CHAT_PLATFORM
 
     @property
     def scheduler(self) -> DigestScheduler:
@@ -63,9 +81,14 @@ class Kpibot:
         return self.platforms.get("slack")
 
     @property
+    def teams(self):
+        """The Teams platform, or None when Teams is not configured."""
+        return self.platforms.get(TEAMS_PLATFORM)
+
+    @property
     def chat(self) -> Platform | None:
         """The configured chat platform (the one digests go to), or None when none is configured."""
-        return self.platforms.get(CHAT_PLATFORM)
+        return self.platforms.get(self.chat_name)
 
 
 def open_database(settings: Settings, check_schema: bool = True) -> Database:
@@ -80,14 +103,21 @@ def open_database(settings: Settings, check_schema: bool = True) -> Database:
 
 def build_platforms(settings: Settings, registry: CommandRegistry) -> dict[str, Platform]:
     """The adapters this process serves: the console always (reading the conversations typed at it as the chat
-    platform's), Slack when its bot token is set."""
-    from bot.slack.markup import incoming as read_as_slack
+    platform's), Slack when its bot token is set, Teams when it is configured (or allowed unauthenticated)."""
+    if chat_platform(settings) == CHAT_PLATFORM:
+        from bot.slack.markup import incoming as read_as_slack
 
-    platforms: dict[str, Platform] = {"console": ConsolePlatform(reads=read_as_slack)}
+        platforms: dict[str, Platform] = {"console": ConsolePlatform(reads=read_as_slack)}
+    else:
+        platforms = {"console": ConsolePlatform()}
     if settings.slack_bot_token:
         from bot.slack.platform import SlackPlatform
 
         platforms["slack"] = SlackPlatform.from_settings(settings, registry.context.access)
+    if teams_wanted(settings):
+        from bot.teams.platform import TeamsPlatform
+
+        platforms[TEAMS_PLATFORM] = TeamsPlatform.from_settings(settings, registry.context.db, clock=registry.context.clock)
     return platforms
 
 
@@ -119,9 +149,9 @@ def build_kpibot(settings: Settings, db: Database | None = None,
 
         registry.observers.append(observe_command)
     platforms = build_platforms(settings, registry)
-    root = Kpibot(settings, db, registry, platforms)
+    root = Kpibot(settings, db, registry, platforms, chat_name=chat_platform(settings))
     context = registry.context
     context.platforms = platforms
-    context.chat_platform = CHAT_PLATFORM
+    context.chat_platform = root.chat_name
     context.subscriptions_changed = root.subscriptions_changed
     return root

@@ -298,3 +298,24 @@ class SeenRequestRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of timestamp and signature
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConversationRow(Base):
+    """Where the bot was added on a platform that posts only into conversations it knows (Teams): the reference
+    it needs to post there, kept from the install event and refreshed by every message. `user_id` names the
+    person of a personal chat, so that a private answer finds it; `removed_at` is set when the app is removed."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "conversation_id", name="uq_conversations_address"),
+        Index("ix_conversations_personal", "platform", "workspace", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
+    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
+    reference: Mapped[dict] = mapped_column(JSON)
+    user_id: Mapped[str | None] = mapped_column(String(400))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,185 @@
+"""The Teams app's handlers: a message (typed, from the command list, or a card's button) runs a command through
+the registry and is answered with cards, privately where the answer is not public; install and removal
+events keep the conversation references and retire a removed conversation's digests."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from answers.platform import DeliveryError
+from answers.response import Response
+from bot.teams.commands import command_line, not_a_command
+from bot.teams.ids import conversation_of
+from bot.teams.platform import PERSONAL, PLATFORM, TeamsPlatform
+from commands.registry import CommandRegistry, CommandRequest
+from storage import conversations
+from storage.addresses import Address
+
+LOGGER = logging.getLogger(__name__)
+
+WORKING = "Working on it: the answer will appear here in a moment."
+SENT_PRIVATELY = "I've sent my answer to {who} in our personal chat."
+NOT_SENT_PRIVATELY = ("I couldn't reach you in a personal chat ({error}): open kpibot in Teams (Apps, then "
+                      "kpibot) and ask me there.")
+FILES_LATER = "The files of this answer ({names}) can't be sent in Teams yet: ask with `kpibot snapshot` on the server."
+REMOVED_ACTION = "teams app removed"
+
+
+def _tenant(activity) -> str:
+    conversation = activity.conversation
+    tenant = getattr(conversation, "tenant_id", None)
+    channel_data = getattr(activity, "channel_data", None)
+    if not tenant and channel_data is not None and getattr(channel_data, "tenant", None) is not None:
+        tenant = channel_data.tenant.id
+    return tenant or ""
+
+
+def _team_id(activity) -> str | None:
+    channel_data = getattr(activity, "channel_data", None)
+    team = getattr(channel_data, "team", None) if channel_data is not None else None
+    return getattr(team, "id", None) if team is not None else None
+
+
+def person_id(account) -> str:
+    """A Teams user as kpibot names them: the Entra object id, or the connector's id where there is none."""
+    return getattr(account, "aad_object_id", None) or account.id
+
+
+def _request_time(activity) -> int | None:
+    stamp = getattr(activity, "timestamp", None)
+    if not isinstance(stamp, datetime):
+        return None
+    return int((stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)).timestamp())
+
+
+class TeamsHandlers:
+    """Handlers on the SDK's App; the blocking registry, database and connector calls run in threads."""
+
+    def __init__(self, registry: CommandRegistry, platform: TeamsPlatform):
+        self.registry = registry
+        self.platform = platform
+        self._background: set[asyncio.Task] = set()
+
+    def register(self, app) -> None:
+        if not self.platform.bot_id and app.id:
+            self.platform.bot_id = app.id
+        app.on_message(self.message)
+        app.on_installation_update(self.installation_update)
+        app.on_conversation_update(self.conversation_update)
+
+    # --- references --------------------------------------------------------------------------------------
+
+    def address(self, activity) -> Address:
+        """Where the activity came from, with the reference to post back there."""
+        conversation = activity.conversation
+        kind = getattr(conversation, "conversation_type", None) or PERSONAL
+        recipient = getattr(activity, "recipient", None)
+        reference = self.platform.reference(activity.service_url or "", kind, _team_id(activity))
+        if recipient is not None:
+            reference["bot_id"] = recipient.id or reference["bot_id"]
+            reference["bot_name"] = recipient.name or reference["bot_name"]
+        return Address(PLATFORM, conversation_of(conversation.id), _tenant(activity), reference)
+
+    def _remember(self, activity, address: Address) -> None:
+        user_id = person_id(activity.from_) if address.reference["conversation_type"] == PERSONAL else None
+        if address.reference.get("service_url"):
+            conversations.remember(self.platform.db, address, self.platform.clock(), user_id=user_id)
+
+    def _removed(self, activity, address: Address) -> None:
+        from digests.schedule import KINDS
+        from storage import audit, digest_store
+
+        now = self.platform.clock()
+        conversations.mark_removed(self.platform.db, address, now)
+        retired = [kind for kind in KINDS if digest_store.unsubscribe(self.platform.db, address, kind, now)]
+        actor = person_id(activity.from_) if activity.from_ is not None else PLATFORM
+        detail = f"digest subscriptions retired: {', '.join(retired) or 'none'}"
+        audit.record(self.platform.db, now, actor, address, REMOVED_ACTION, detail, "ok")
+        LOGGER.info("%s: kpibot removed; %s", address, detail)
+
+    async def installation_update(self, ctx) -> None:
+        activity = ctx.activity
+        address = self.address(activity)
+        action = str(getattr(activity, "action", "") or "")
+        if action.startswith("remove"):
+            await asyncio.to_thread(self._removed, activity, address)
+        else:
+            await asyncio.to_thread(self._remember, activity, address)
+
+    async def conversation_update(self, ctx) -> None:
+        activity = ctx.activity
+        bot_id = activity.recipient.id if activity.recipient is not None else self.platform.bot_id
+        address = self.address(activity)
+        if any(member.id == bot_id for member in activity.members_removed or []):
+            await asyncio.to_thread(self._removed, activity, address)
+        elif any(member.id == bot_id for member in activity.members_added or []):
+            await asyncio.to_thread(self._remember, activity, address)
+
+    # --- messages ----------------------------------------------------------------------------------------
+
+    def _request(self, activity, address: Address, line: str) -> CommandRequest:
+        user_id = person_id(activity.from_)
+        asker = self.platform.asker(user_id, address, activity.model_dump(by_alias=True, mode="json"))
+        command, _, text = line.partition(" ")
+        return CommandRequest(
+            command=command.lower(), text=text.strip(), user_id=user_id, channel_id=address.conversation,
+            is_guest=asker.is_guest, groups=asker.groups, direct_with_bot=asker.direct_with_bot,
+            request_key=f"teams:{activity.id}:{activity.conversation.id}" if activity.id else "",
+            platform=PLATFORM, workspace=address.workspace, request_time=_request_time(activity))
+
+    async def message(self, ctx) -> None:
+        activity = ctx.activity
+        address = self.address(activity)
+        here = Address(PLATFORM, activity.conversation.id, address.workspace, address.reference)  # its thread
+        await asyncio.to_thread(self._remember, activity, address)
+        line = command_line(activity.text or "", set(self.registry.handlers), getattr(activity, "value", None))
+        if line is None:
+            await asyncio.to_thread(self.platform.post, here, [{"type": "message",
+                                                                 "text": not_a_command(self.registry.handlers)}])
+            return
+        request = await asyncio.to_thread(self._request, activity, address, line)
+        if self.registry.is_slow(request.command, request.text) and self.registry.refusal_for(request) is None:
+            await asyncio.to_thread(self.platform.post, here, [{"type": "message", "text": WORKING}])
+            task = asyncio.create_task(self._answer(activity, request, here))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return
+        await self._answer(activity, request, here)
+
+    async def _answer(self, activity, request: CommandRequest, here: Address) -> None:
+        response = await asyncio.to_thread(self.registry.dispatch, request)
+        try:
+            await asyncio.to_thread(self._reply, activity, request, here, response)
+        except DeliveryError as exc:
+            LOGGER.warning("%s: answer to %s not posted: %s", here, request.command, exc.detail)
+
+    def _reply(self, activity, request: CommandRequest, here: Address, response: Response) -> None:
+        """Where the answer is public, or asked in the personal chat: there. Else in the asker's personal chat,
+        with a line where it was asked saying so."""
+        if response.public or here.reference.get("conversation_type") == PERSONAL:
+            self.platform.post(here, self.platform.activities(response))
+            self._files(here, request, response)
+            return
+        try:
+            chat = self.platform.personal_chat(request.user_id, request.workspace, member_id=activity.from_.id,
+                                               service_url=here.reference.get("service_url"))
+            self.platform.post(chat, self.platform.activities(response))
+        except DeliveryError as exc:
+            self.platform.post(here, [{"type": "message", "text": NOT_SENT_PRIVATELY.format(error=exc.detail)}])
+            return
+        name = activity.from_.name or "you"
+        self.platform.post(here, [{"type": "message", "text": SENT_PRIVATELY.format(who=name)}])
+        self._files(chat, request, response)
+
+    def _files(self, where: Address, request: CommandRequest, response: Response) -> None:
+        """A snapshot's documents: offered through bot.teams.files where it is installed."""
+        if not response.files:
+            return
+        try:
+            from bot.teams.files import offer_files
+        except ImportError:
+            names = ", ".join(f.filename for f in response.files)
+            self.platform.post(where, [{"type": "message", "text": FILES_LATER.format(names=names)}])
+            return
+        offer_files(self.platform, where, request, response)

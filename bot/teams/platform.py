@@ -1,0 +1,193 @@
+"""Teams as the platform port: answers as Adaptive Cards, proactive delivery to a stored conversation reference
+through the Bot Connector, a person reached in their personal chat with the bot, and Teams' words for errors."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from answers.mentions import format_mentions
+from answers.platform import Asker, CannotPost, Capabilities, DeliveryError, Failure
+from answers.response import Response
+from storage import conversations
+from storage.addresses import Address
+from storage.db import Database
+
+LOGGER = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+PERSONAL, CHANNEL, GROUP_CHAT = "personal", "channel", "groupChat"
+NOT_INSTALLED = "not installed"
+INSTALL_FIRST = "Add kpibot to this team or chat in Teams (Apps, then kpibot, then Add), then subscribe again."
+NO_PERSONAL_CHAT = "no personal chat"
+# What a subscriber can do, by the neutral failure of a permanent error; `{kind}` is the digest's kind.
+HINTS = {
+    Failure.NOT_A_MEMBER: "kpibot was removed from that team or chat, or may not post there: add it again "
+                          "(Apps, then kpibot, then Add); the next {kind} digest will be posted.",
+    Failure.GONE: "That team, channel or chat no longer exists; subscribe another with `digest subscribe {kind}` "
+                  "typed there.",
+    Failure.REFUSED: "Teams would not accept kpibot's credentials or the message; ask the Teams admin to check "
+                     "the bot's app registration.",
+}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _cards_module():
+    """bot.teams.cards where it is installed; else a stand-in that carries the answer as text in one card."""
+    try:
+        from bot.teams import cards
+    except ImportError:
+        from bot.teams import text_card as cards
+    return cards
+
+
+def teams_text(text: str) -> str:
+    """The bot's own text to one person, its mention tokens as words Teams shows."""
+    return format_mentions(text, lambda c: "that chat" if c.startswith("a:") else "that channel",
+                           lambda p: "you")
+
+
+class TeamsPlatform:
+    """One Teams bot (TEAMS_APP_ID), posting through the connector transport to stored conversation references."""
+
+    name = PLATFORM
+
+    def __init__(self, db: Database, transport, bot_id: str = "", bot_name: str = "kpibot",
+                 channel_files: bool = False, clock: Callable[[], datetime] = _utcnow, identities=None):
+        self.db = db
+        self.transport = transport
+        self.bot_id = bot_id
+        self.bot_name = bot_name
+        self.capabilities = Capabilities(finds_posted=False, files_in_channels=channel_files, private_replies=False)
+        self.clock = clock
+        self.identities = identities
+
+    @classmethod
+    def from_settings(cls, settings, db: Database, clock: Callable[[], datetime] = _utcnow) -> "TeamsPlatform":
+        """The bot of TEAMS_APP_ID, its tokens from KPIBOT_TEAMS_TOKEN_URL where set (else from the SDK's Entra
+        route once the app is built: bot.teams.app), none for the local client that sends none."""
+        from bot.teams.auth import BOT_SCOPE, ClientCredentialsToken, NoToken, NotStarted
+        from bot.teams.caller import ServiceCaller, graph_scope
+        from bot.teams.identity import TeamsIdentities
+        from bot.teams.transport import ConnectorTransport
+
+        app_id, password = settings.teams_app_id or "", settings.teams_app_password or ""
+        if settings.teams_token_url:
+            bot_token = ClientCredentialsToken(settings.teams_token_url, app_id, password, BOT_SCOPE)
+            graph_token = ClientCredentialsToken(settings.teams_token_url, app_id, password,
+                                                 graph_scope(settings.teams_graph_url))
+        elif settings.teams_allow_unauthenticated and not app_id:
+            bot_token = graph_token = NoToken()
+        else:
+            bot_token = graph_token = NotStarted()
+        graph = ServiceCaller(graph_token, base_url=settings.teams_graph_url) if app_id else None
+        identities = TeamsIdentities.from_settings(settings, ServiceCaller(bot_token), graph)
+        return cls(db, ConnectorTransport(bot_token), bot_id=app_id, channel_files=settings.teams_channel_files,
+                   clock=clock, identities=identities)
+
+    def use_sdk_tokens(self, token_for: Callable[[str], object]) -> None:
+        """Take every token (the connector's, Graph's) from the SDK's App: `token_for(scope)`."""
+        from bot.teams.auth import BOT_SCOPE
+        from bot.teams.caller import graph_scope
+
+        self.transport.token = token_for(BOT_SCOPE)
+        if self.identities is not None:
+            self.identities.connector.token = self.transport.token
+            if self.identities.graph is not None:
+                self.identities.graph.token = token_for(graph_scope(self.identities.graph.base_url))
+
+    # --- rendering ---------------------------------------------------------------------------------------
+
+    def render(self, response: Response, key: str | None = None) -> list[dict]:
+        return _cards_module().render_cards(response, key=key)
+
+    def activities(self, response: Response, key: str | None = None) -> list[dict]:
+        """The messages of an answer: one per card (a large answer is split), the fallback text as summary."""
+        cards = _cards_module()
+        summary = cards.fallback_text(response)
+        return [{"type": "message", "summary": summary, "attachments": [cards.attachment(card)]}
+                for card in cards.render_cards(response, key=key)] or [{"type": "message", "text": summary}]
+
+    # --- posting -----------------------------------------------------------------------------------------
+
+    def stored(self, address: Address) -> Address | None:
+        """The live stored reference of `address`'s conversation (the newest service URL), or None."""
+        return conversations.reference(self.db, address)
+
+    def post(self, address: Address, activities: list[dict], reply_to: str | None = None) -> str:
+        """Post `activities` in order to `address` (its reference names the service URL); the first one's id.
+        Once the first is posted, a later one that fails is logged: the answer is there, never posted twice."""
+        service_url = address.reference.get("service_url")
+        if not service_url:
+            raise DeliveryError(Failure.NOT_A_MEMBER, NOT_INSTALLED)
+        first = ""
+        for index, activity in enumerate(activities):
+            try:
+                posted = self.transport.send(service_url, address.conversation, activity, reply_to=reply_to)
+            except DeliveryError as exc:
+                if index == 0:
+                    raise
+                LOGGER.warning("%s: part %d of the message not posted: %s", address, index + 1, exc.detail)
+                continue
+            first = first or posted
+        return first
+
+    def deliver(self, address: Address, response: Response, key: str) -> str:
+        """A proactive message to the stored reference's service URL, the ledger key in the first card."""
+        stored = self.stored(address)
+        if stored is None:
+            raise DeliveryError(Failure.NOT_A_MEMBER, NOT_INSTALLED)
+        return self.post(stored, self.activities(response, key=key))
+
+    def find_posted(self, address: Address, key: str, within: timedelta) -> str | None:
+        """The Bot Connector cannot list messages (capabilities.finds_posted is False): never asked."""
+        return None
+
+    def personal_chat(self, user_id: str, workspace: str, member_id: str | None = None,
+                      service_url: str | None = None) -> Address:
+        """The bot's personal chat with `user_id`: stored, or made through the connector (as `member_id`, the
+        connector's id for the person, where known) at `service_url` or any service URL stored for the tenant."""
+        chat = conversations.personal_chat(self.db, PLATFORM, workspace, user_id)
+        if chat is not None:
+            return chat
+        service_url = service_url or conversations.tenant_service_url(self.db, PLATFORM, workspace)
+        if not service_url or not self.bot_id:
+            raise DeliveryError(Failure.GONE, NO_PERSONAL_CHAT)
+        conversation_id = self.transport.create_personal_chat(service_url, self.bot_id, member_id or user_id,
+                                                              workspace)
+        chat = Address(PLATFORM, conversation_id, workspace, self.reference(service_url, PERSONAL))
+        conversations.remember(self.db, chat, self.clock(), user_id=user_id)
+        return chat
+
+    def reference(self, service_url: str, conversation_type: str, team_id: str | None = None) -> dict:
+        """A conversation reference as every Teams address stores it."""
+        reference = {"service_url": service_url, "bot_id": self.bot_id, "bot_name": self.bot_name,
+                     "conversation_type": conversation_type}
+        if team_id:
+            reference["team_id"] = team_id
+        return reference
+
+    def tell_user(self, user_id: str, text: str, workspace: str = "") -> None:
+        """A message in the person's personal chat with the bot (made through the connector when needed)."""
+        chat = self.personal_chat(user_id, workspace)
+        self.post(chat, [{"type": "message", "text": teams_text(text)}])
+
+    def can_post(self, address: Address) -> CannotPost | None:
+        if self.stored(address) is not None:
+            return None
+        return CannotPost(NOT_INSTALLED, INSTALL_FIRST)
+
+    def hint(self, error: DeliveryError, digest_kind: str) -> str:
+        return HINTS.get(error.failure, "").format(kind=digest_kind)
+
+    def asker(self, user_id: str, address: Address, activity: dict | None = None) -> Asker:
+        """Who is asking at `address` (its stored reference where it has none): bot.teams.identity's answer;
+        without one, only whether this is the bot's personal chat. `activity`: the one they sent, if any."""
+        if not address.reference:
+            address = self.stored(address) or address
+        if self.identities is not None:
+            return self.identities.asker(user_id, address, activity)
+        return Asker(user_id, direct_with_bot=address.reference.get("conversation_type") == PERSONAL)

@@ -1,0 +1,80 @@
+"""Conversation references: where the bot was added on a platform that can post only where it knows the way in
+(Teams), stored from install events and messages, looked up to post, and marked removed when the app goes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from storage.addresses import Address
+from storage.db import Database
+from storage.models import ConversationRow
+
+
+def _row(session, address: Address) -> ConversationRow | None:
+    return session.scalar(select(ConversationRow).where(
+        ConversationRow.platform == address.platform, ConversationRow.workspace == address.workspace,
+        ConversationRow.conversation_id == address.conversation))
+
+
+def _address(row: ConversationRow) -> Address:
+    return Address(row.platform, row.conversation_id, row.workspace, dict(row.reference or {}))
+
+
+def remember(db: Database, address: Address, now: datetime, user_id: str | None = None) -> bool:
+    """Store (or refresh) `address` with its reference; a conversation marked removed is live again (the app was
+    added back). `user_id`: the person, for a personal chat. True when the reference is new or changed."""
+    with db.session() as session:
+        row = _row(session, address)
+        if row is None:
+            session.add(ConversationRow(platform=address.platform, workspace=address.workspace,
+                                        conversation_id=address.conversation, reference=dict(address.reference),
+                                        user_id=user_id, updated_at=now))
+            return True
+        changed = row.reference != address.reference or row.removed_at is not None
+        if changed:
+            row.reference = dict(address.reference)
+            row.updated_at = now
+        if user_id and row.user_id != user_id:
+            row.user_id, row.updated_at, changed = user_id, now, True
+        row.removed_at = None
+        return changed
+
+
+def reference(db: Database, address: Address) -> Address | None:
+    """The stored, live address of `address`'s conversation (its reference filled in), or None."""
+    with db.session() as session:
+        row = _row(session, address)
+        return _address(row) if row is not None and row.removed_at is None else None
+
+
+def personal_chat(db: Database, platform: str, workspace: str, user_id: str) -> Address | None:
+    """The bot's live personal chat with `user_id` in `workspace`, or None when none is stored."""
+    with db.session() as session:
+        row = session.scalar(select(ConversationRow).where(
+            ConversationRow.platform == platform, ConversationRow.workspace == workspace,
+            ConversationRow.user_id == user_id, ConversationRow.removed_at.is_(None))
+            .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc()).limit(1))
+        return _address(row) if row is not None else None
+
+
+def mark_removed(db: Database, address: Address, now: datetime) -> bool:
+    """The app was removed from `address`'s conversation: its reference is kept, marked removed. True if it was
+    live."""
+    with db.session() as session:
+        row = _row(session, address)
+        if row is None or row.removed_at is not None:
+            return False
+        row.removed_at = now
+        return True
+
+
+def tenant_service_url(db: Database, platform: str, workspace: str) -> str | None:
+    """The service URL most recently stored for any live conversation in `workspace`: where a new personal
+    chat is made when the person has none yet."""
+    with db.session() as session:
+        row = session.scalar(select(ConversationRow).where(
+            ConversationRow.platform == platform, ConversationRow.workspace == workspace,
+            ConversationRow.removed_at.is_(None))
+            .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc()).limit(1))
+        return (row.reference or {}).get("service_url") if row is not None else None
