@@ -28,6 +28,7 @@ ROLE_SETTINGS = (
     ("KPIBOT_EDITOR_GROUP_IDS", "editor_group_ids", USER_GROUP_ID, USER_GROUP),
     ("KPIBOT_SENSITIVE_CHANNEL_IDS", "sensitive_channel_ids", CHANNEL_ID, CHANNEL),
 )
+SHAPES = {attribute: shape for _, attribute, shape, _ in ROLE_SETTINGS}
 
 
 def is_channel_id(text: str) -> bool:
@@ -43,14 +44,29 @@ def is_bare_channel_id(word: str) -> bool:
     return BARE_CHANNEL_ID.fullmatch(word) is not None
 
 
+def fits_slack(attribute: str, text: str) -> bool:
+    """Whether `text` has the shape Slack gives the ids of the setting held in `attribute` (admin_user_ids...)."""
+    shape = SHAPES.get(attribute)
+    return shape is not None and shape.fullmatch(text) is not None
+
+
 def check_ids(settings) -> None:
     """Every role id in the settings has Slack's shape, or SlackStartError in one line naming the setting.
 
-    The settings themselves check only that each is an id at all: which letters start one is Slack's rule."""
+    The settings themselves check only that each is an id at all: which letters start one is Slack's rule.
+    Where Teams is configured too, the settings may list Teams' people and conversations beside Slack's: an id
+    of Teams' shape for that setting is left to Teams' own check; one of neither shape is still refused here."""
+    teams_fits = _teams_shape if settings.teams_configured else (lambda attribute, text: False)
     for setting, attribute, shape, what in ROLE_SETTINGS:
         ids = [part for part in getattr(settings, attribute).split(",") if part]
-        wrong = [i for i in ids if shape.fullmatch(i) is None]
+        wrong = [i for i in ids if shape.fullmatch(i) is None and not teams_fits(attribute, i)]
         if wrong:
             from bot.slack.connection import SlackStartError  # the Slack libraries load only when Slack starts
 
             raise SlackStartError(NOT_A_SLACK_ID.format(setting=setting, ids=", ".join(wrong), what=what))
+
+
+def _teams_shape(attribute: str, text: str) -> bool:
+    from bot.teams.ids import fits_teams  # Teams' id rules live with Teams; that module loads no Teams library
+
+    return fits_teams(attribute, text)
