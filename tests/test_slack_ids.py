@@ -69,3 +69,39 @@ def test_slack_id_shapes():
     assert not (is_channel_id("U012AB3CD") or is_channel_id("c012ab3cd") or is_channel_id("C_PANEL") or is_channel_id("C"))
     assert is_user_id("U012AB3CD") and is_user_id("W045EF6GH") and not is_user_id("S0614TZR7")
     assert is_bare_channel_id("C0123ABCD") and not is_bare_channel_id("CHANNEL") and not is_bare_channel_id("C0LEAD")
+
+
+TEAMS = {"teams_app_id": "6a5d1c8e-3f2b-4c1d-9e8f-0a1b2c3d4e5f", "teams_app_password": "secret"}
+ENTRA_USER = "6f0bd8c2-1f3e-4c2a-9b1d-2a7e5c9d0f31"
+ENTRA_GROUP = "0b4c7e2a-58d1-4f6e-a3c9-7d21e8f5b604"
+
+
+def test_with_teams_configured_too_teams_shaped_ids_are_left_to_teams():
+    check_ids(_settings(**TEAMS, admin_user_ids=f"U012AB3CD,{ENTRA_USER}", editor_user_ids=ENTRA_USER,
+                        admin_group_ids=f"{ENTRA_GROUP},S0614TZR7", editor_group_ids=ENTRA_GROUP,
+                        sensitive_channel_ids="C012AB3CD,19:abc@thread.tacv2,a:1AnnPersonalChat-Xy"))
+
+
+@pytest.mark.parametrize("ids, message", [
+    # neither platform's shape: refused with the same message as without Teams
+    ({"admin_user_ids": "U0ADMIN,C0OOPS"},
+     "invalid setting KPIBOT_ADMIN_USER_IDS: C0OOPS is not a Slack user ID (they look like U012AB3CD)"),
+    ({"editor_group_ids": f"{ENTRA_GROUP},analysts"},
+     "invalid setting KPIBOT_EDITOR_GROUP_IDS: analysts is not a Slack user group ID (they look like S0614TZR7)"),
+    # Teams' shape, but for another setting: a channel id is no person, an Entra id no conversation
+    ({"editor_user_ids": "19:abc@thread.tacv2"},
+     "invalid setting KPIBOT_EDITOR_USER_IDS: 19:abc@thread.tacv2 is not a Slack user ID (they look like U012AB3CD)"),
+    ({"sensitive_channel_ids": f"C0GOV,{ENTRA_USER}"},
+     f"invalid setting KPIBOT_SENSITIVE_CHANNEL_IDS: {ENTRA_USER} is not a Slack channel ID (they look like C012AB3CD)"),
+])
+def test_with_teams_configured_an_id_of_neither_shape_is_still_refused(ids, message):
+    with pytest.raises(SlackStartError) as raised:
+        check_ids(_settings(**TEAMS, **ids))
+    assert str(raised.value) == message
+
+
+def test_without_teams_configured_a_teams_shaped_id_is_refused_as_before():
+    with pytest.raises(SlackStartError) as raised:
+        check_ids(_settings(admin_user_ids=ENTRA_USER))
+    assert str(raised.value) == (f"invalid setting KPIBOT_ADMIN_USER_IDS: {ENTRA_USER} is not a Slack user ID "
+                                 "(they look like U012AB3CD)")
