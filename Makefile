@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install run test bench mutation clean
+.PHONY: install run test bench mutation clean teams-tools teams-smoke
 
 # The bot and what it needs to run: all the Docker image installs.
 $(STAMP): pyproject.toml
@@ -40,6 +40,18 @@ mutation: $(TEST_STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/mutmut results --all true | $(BIN)/python scripts/mutation_report.py
+
+# What the Teams smoke test needs besides Python: Debian's Chromium and the Agents Playground from npm (pinned in
+# tests/playground/package-lock.json). Also run by CI before `make test`, where tests/test_teams_playground.py uses them.
+teams-tools:
+	@if [ ! -x /usr/bin/chromium ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+	@if ! command -v npm >/dev/null; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi
+	cd tests/playground && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+# The Teams smoke test: the Agents Playground's page in headless Chromium sends `kpi calls-under-25s` to the bot on the
+# demo data and waits for 58% (everything in a loopback-only network namespace). The screenshot: teams-smoke.png.
+teams-smoke: $(TEST_STAMP) teams-tools
+	$(BIN)/python -m tests.teams_smoke --out teams-smoke.png
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
