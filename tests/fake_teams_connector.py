@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import time
 from urllib.parse import unquote
 from collections import deque
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class ConnectorRequest:
     body: Any
     token: str | None
     status: int
+    at: float  # time.monotonic() when it arrived: how long a client waited between tries
 
 
 @dataclass
@@ -118,7 +120,7 @@ class FakeConnector(LocalService):
                 for attachment in activity.get("attachments") or [] if attachment.get("contentType") == ADAPTIVE_CARD]
 
     def personal_chat(self, user_id: str) -> str | None:
-        """The personal chat's conversation id the connector made for `user_id`, if it made one."""
+        """The personal chat's conversation id the connector made for `user_id` (their 29: id), if it made one."""
         with self._lock:
             return self._personal_chats.get(user_id)
 
@@ -130,6 +132,7 @@ class FakeConnector(LocalService):
 
     def answer(self, request: Request) -> Reply:
         path = request.path[len(SERVICE_PATH):] if request.path.startswith(SERVICE_PATH + "/") else request.path
+        arrived = time.monotonic()
         kind, conversation_id, target = _route(request.method, path)
         body = request.json()
         with self._changed:
@@ -139,7 +142,7 @@ class FakeConnector(LocalService):
                 if kind == "reply":
                     body["replyToId"] = target
             self._requests.append(ConnectorRequest(kind, request.method, path, conversation_id, body,
-                                                   request.bearer, reply.status))
+                                                   request.bearer, reply.status, arrived))
             self._recorded()
         return reply
 
@@ -165,10 +168,18 @@ class FakeConnector(LocalService):
         return self._member_reply(kind, conversation_id, target)
 
     def _create_conversation(self, body: Any) -> Reply:
-        members = (body or {}).get("members") or []
-        if len(members) != 1 or not members[0].get("id") or (body or {}).get("isGroup"):
+        """A personal chat with one member, named by their 29: id or their Entra object id, in a named tenant."""
+        body = body if isinstance(body, dict) else {}
+        members = body.get("members") or []
+        tenant = body.get("tenantId") or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        if len(members) != 1 or body.get("isGroup") or not tenant:
             return _error(400, "BadArgument")
-        user_id = members[0]["id"]
+        named = members[0].get("id") or members[0].get("aadObjectId")
+        if not named:
+            return _error(400, "BadArgument")
+        known = self._members.get(None, {})
+        user = known.get(named) or next((u for u in known.values() if u.aad_object_id == named), None)
+        user_id = user.id if user else named
         chat = self._personal_chats.setdefault(user_id, f"a:1fake{len(self._personal_chats) + 1:04d}")
         return _JsonReply({"id": chat}, 201)
 

@@ -168,7 +168,11 @@ def test_a_personal_chat_is_made_once_for_each_member(fake_entra, fake_connector
     assert (first[0], first[1]["id"]) == (201, "a:1fake0001")
     assert again[1] == first[1] and other[1] == {"id": "a:1fake0002"}
     assert fake_connector.personal_chat(ANNE.id) == "a:1fake0001"
+    fake_connector.add_member(ANNE)
+    by_entra_id = _post(url, {**body, "members": [{"id": ANNE.aad_object_id}]}, token)
+    assert by_entra_id[1] == {"id": "a:1fake0001"}   # the same person named by their Entra object id
     assert _post(url, {**body, "members": []}, token)[0] == 400
+    assert _post(url, {"members": [{"id": ANNE.id}]}, token)[0] == 400   # a proactive chat names its tenant
 
 
 def test_an_unknown_member_is_not_found(fake_entra, fake_connector):
