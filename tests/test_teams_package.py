@@ -40,7 +40,8 @@ def problems(document: dict) -> list[str]:
 def run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TEAMS_APP_ID", raising=False)
-    monkeypatch.delenv("KPIBOT_TEAMS_CHANNEL_FILES", raising=False)
+    for name in ("KPIBOT_TEAMS_CHANNEL_FILES", "KPIBOT_ADMIN_GROUP_IDS", "KPIBOT_EDITOR_GROUP_IDS"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KPIBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
 
     def invoke(*args: str, env: dict | None = None):
@@ -126,16 +127,20 @@ def test_the_error_lines_people_see(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.glob("*.zip")) == []
 
 
-def test_graph_consent_is_asked_only_when_channel_files_are_on(run, tmp_path):
-    result = run("--valid-domain", "kpibot.example.org",
-                 env={"TEAMS_APP_ID": APP_ID, "KPIBOT_TEAMS_CHANNEL_FILES": "true"})
-    assert result.exit_code == 0, result.output
-    assert "resource-specific consent (Graph: ChannelMessage.Read.Group)" in result.output
-    document, _ = read_package(tmp_path / "kpibot-teams.zip")
-    assert problems(document) == []
-    assert document["webApplicationInfo"] == {"id": APP_ID, "resource": "https://RscBasedStoreApp"}
-    assert document["authorization"]["permissions"]["resourceSpecific"] == [
-        {"name": "ChannelMessage.Read.Group", "type": "Application"}]
+def test_the_entra_app_is_named_for_graph_only_when_graph_is_used(run, tmp_path):
+    for env in ({"KPIBOT_TEAMS_CHANNEL_FILES": "true"}, {"KPIBOT_ADMIN_GROUP_IDS": "0f1e2d3c-4b5a-4968-8776-655443322110"}):
+        result = run("--valid-domain", "kpibot.example.org", env={"TEAMS_APP_ID": APP_ID, **env})
+        assert result.exit_code == 0, result.output
+        assert ("grant it admin consent for GroupMember.Read.All (roles by Entra group) and Files.ReadWrite.All "
+                "(snapshots into channel files)") in result.output.replace("\n", " ")
+        document, _ = read_package(tmp_path / "kpibot-teams.zip")
+        assert problems(document) == []
+        assert document["webApplicationInfo"] == {"id": APP_ID}
+        assert "authorization" not in document   # no resource-specific consent: the bot reads no channel messages
+
+    assert run("--no-graph", "--valid-domain", "kpibot.example.org",
+               env={"TEAMS_APP_ID": APP_ID, "KPIBOT_TEAMS_CHANNEL_FILES": "true"}).exit_code == 0
+    assert "webApplicationInfo" not in read_package(tmp_path / "kpibot-teams.zip")[0]
 
 
 def test_without_slash_the_commands_are_offered_after_a_mention_only():

@@ -9,7 +9,8 @@ import typer
 from bot.cli.common import Failure, cli_settings, echo
 
 WROTE = "Wrote {path}: manifest {version} for app {app_id} ({scopes}); upload it in the Teams admin centre or in Teams"
-WITH_GRAPH = "It asks for resource-specific consent (Graph: {permissions}) when added to a team."
+WITH_GRAPH = ("It names the Entra app for Microsoft Graph: grant it admin consent for {permissions} (Entra, or the Teams "
+              "admin centre's Permissions tab)")
 
 
 def package(
@@ -24,15 +25,16 @@ def package(
                                     help="The package's version: raise it each time an updated package is uploaded."),
     graph: Optional[bool] = typer.Option(
         None, "--graph/--no-graph",
-        help="Ask for Graph consent in teams (default: when KPIBOT_TEAMS_CHANNEL_FILES is set)."),
+        help="The bot uses Microsoft Graph (default: when KPIBOT_TEAMS_CHANNEL_FILES or a role's group ids are set)."),
     slash: bool = typer.Option(True, "--slash/--no-slash",
                                help="Also list the commands in Teams' slash menu (a preview feature)."),
 ) -> None:
     """Write the Teams app package: manifest.json (schema v1.29) and its two icons, zipped flat."""
-    from bot.teams.manifest import MANIFEST_VERSION, RSC_PERMISSIONS, SCOPES, PackageError, PackageOptions, write_package
+    from bot.teams.manifest import GRAPH_PERMISSIONS, MANIFEST_VERSION, SCOPES, PackageError, PackageOptions, write_package
 
     settings = cli_settings()
-    uses_graph = settings.teams_channel_files if graph is None else graph
+    uses_graph = graph if graph is not None else bool(
+        settings.teams_channel_files or settings.admin_group_ids or settings.editor_group_ids)
     options = PackageOptions(app_id=app_id or settings.teams_app_id, name=name, version=app_version,
                              valid_domains=tuple(valid_domain), website=website, graph=uses_graph, slash=slash)
     try:
@@ -43,5 +45,5 @@ def package(
         raise Failure(f"cannot write {out}: {exc.strerror or exc}") from None
     echo(WROTE.format(path=path, version=MANIFEST_VERSION, app_id=options.app_id, scopes=", ".join(SCOPES)))
     if uses_graph:
-        echo(WITH_GRAPH.format(permissions=", ".join(p["name"] for p in RSC_PERMISSIONS)))
+        echo(WITH_GRAPH.format(permissions=" and ".join(GRAPH_PERMISSIONS)))
 

@@ -24,11 +24,9 @@ OUTLINE_SIZE = 32
 ACCENT = "#0072B2"  # the charts' series blue (Okabe-Ito), so the app and its charts look like one thing
 BAR_HEIGHTS = (0.45, 0.7, 0.55, 0.9)  # the icon's bar chart, in the icon's own proportions
 SCOPES = ("personal", "team", "groupChat")
-# What Teams' "resource" for resource-specific consent is: the app's permissions in the teams it is added to.
-RSC_RESOURCE = "https://RscBasedStoreApp"
-# Resource-specific consent that makes the bot's look-ups possible: reading its own channel messages, to tell
-# whether a digest cut short was posted (the Bot Connector cannot list messages).
-RSC_PERMISSIONS = ({"name": "ChannelMessage.Read.Group", "type": "Application"},)
+# Graph's application permissions the bot uses, each granted with admin consent in Entra (none in the manifest:
+# no resource-specific consent grants writing a channel's files, and the bot reads no channel messages).
+GRAPH_PERMISSIONS = ("GroupMember.Read.All (roles by Entra group)", "Files.ReadWrite.All (snapshots into channel files)")
 
 SHORT_DESCRIPTION = "The office's KPIs, complaint reviews and CSP balances, in chat."
 FULL_DESCRIPTION = (
@@ -81,7 +79,7 @@ class PackageOptions:
     version: str = "1.0.0"
     valid_domains: tuple[str, ...] = ()
     website: str | None = None
-    graph: bool = False          # Graph is used (channel files, look-ups): resource-specific consent is asked
+    graph: bool = False          # Graph is used (roles by group, channel files): the manifest names the Entra app
     slash: bool = True           # the commands in Teams' slash menu as well as after an @mention (preview)
 
 
@@ -142,9 +140,9 @@ def manifest(options: PackageOptions) -> dict:
         "validDomains": list(dict.fromkeys(options.valid_domains)),
     }
     if options.graph:
-        # Only an app that calls Graph asks for consent: without it the bot still answers and posts everywhere.
-        document["webApplicationInfo"] = {"id": options.app_id, "resource": RSC_RESOURCE}
-        document["authorization"] = {"permissions": {"resourceSpecific": [dict(p) for p in RSC_PERMISSIONS]}}
+        # Ties the app to its Entra registration, so the Teams admin centre shows the Graph permissions it was
+        # given and can grant admin consent there. Without Graph the bot still answers and posts everywhere.
+        document["webApplicationInfo"] = {"id": options.app_id}
     return document
 
 
