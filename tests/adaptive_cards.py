@@ -9,7 +9,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from jsonschema import validators
+from jsonschema import ValidationError, validators
 
 from bot.teams.card_text import read_as_shown
 
@@ -27,15 +27,28 @@ def _validator():
 def validate_card(card: dict) -> None:
     """Raise AssertionError naming where the card breaks the Adaptive Cards 1.5 schema and how. A card must also
     say it is one, in version 1.5 (the schema lets a card within a card leave its version out)."""
-    validator = _validator()
-    errors = sorted(validator.iter_errors(card), key=lambda e: list(e.absolute_path))
+    errors = list(_validator().iter_errors(card))
     if errors:
-        from jsonschema.exceptions import best_match
-
-        worst = best_match(errors)
+        worst = _explained(errors[0])
         raise AssertionError(f"{worst.json_path}: {worst.message} ({len(errors)} error(s) in all)")
     if card.get("type") != "AdaptiveCard" or card.get("version") != "1.5":
         raise AssertionError(f"$: not an Adaptive Card 1.5 (type {card.get('type')!r}, version {card.get('version')!r})")
+
+
+def _explained(error: ValidationError) -> ValidationError:
+    """The error that says what is wrong. An element is checked against every element type (anyOf), and "not
+    valid under any of the given schemas" names none: look inside the one alternative whose `type` matched."""
+    if not error.context:
+        return error
+    by_alternative: dict[object, list[ValidationError]] = {}
+    for inner in error.context:
+        by_alternative.setdefault(inner.relative_schema_path[0], []).append(inner)
+    matched = [inner for inner in by_alternative.values()
+               if not any(e.relative_path and e.relative_path[-1] == "type" for e in inner)
+               and not any(e.validator == "required" and "'type'" in e.message for e in inner)]
+    if len(matched) != 1:
+        return error
+    return _explained(max(matched[0], key=lambda e: len(e.absolute_path)))
 
 
 def card_texts(card: dict) -> list[str]:

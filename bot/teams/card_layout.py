@@ -30,8 +30,10 @@ class TablePiece:
     table: dict
     header: dict
     rows: list[dict]
-    # A row too large for any card, as a card can carry it (its cells clipped): built on demand, rarely needed.
+    # A row (its index) as a card can carry it when, with the header row, it is too large for any card: both
+    # with their cells clipped short. Built only then, which real answers never need.
     shortened_row: object = None
+    shortened_header: dict | None = None
 
 
 @dataclass
@@ -81,23 +83,24 @@ class Layout:
 
     def add_table(self, piece: TablePiece) -> None:
         base = element_size({**piece.table, "rows": []}) + element_size(piece.header)
-        rows = list(piece.rows)
-        while rows:
-            room = self._room - base
-            taken, used = 0, 0
-            for row in rows[:MAX_ROWS_PER_CARD]:
-                if used + element_size(row) + SEPARATOR > room:
+        sizes = [element_size(row) + SEPARATOR for row in piece.rows]
+        start = 0
+        while start < len(piece.rows):
+            room, taken, used = self._room - base, 0, 0
+            for size in sizes[start:start + MAX_ROWS_PER_CARD]:
+                if used + size > room:
                     break
-                taken, used = taken + 1, used + element_size(row) + SEPARATOR
-            if taken == 0:
-                if not self._fresh:
-                    self._start()
-                    continue
-                rows[0] = piece.shortened_row(rows[0])  # even alone it does not fit: its cells are clipped
+                taken, used = taken + 1, used + size
+            if taken == 0 and not self._fresh:
+                self._start()
+                continue
+            if taken == 0:  # even alone in a card, the row and the header row do not fit: both are clipped
+                self.add({**piece.table, "rows": [piece.shortened_header, piece.shortened_row(start)]})
                 taken = 1
-            self.add({**piece.table, "rows": [piece.header, *rows[:taken]]})
-            rows = rows[taken:]
-            if rows:
+            else:
+                self.add({**piece.table, "rows": [piece.header, *piece.rows[start:start + taken]]})
+            start += taken
+            if start < len(piece.rows):
                 self._start()
 
     def add_chart(self, piece: ChartPiece) -> None:

@@ -108,14 +108,13 @@ class _Writer:
         columns = [ColumnDefinition(width=min(MAX_COLUMN_WEIGHT, max(1, round(w / 12)))) for w in widths]
         header = _dump(TableRow(cells=[self.cell(c, header=True) for c in table.columns]))
         rows = [_dump(TableRow(cells=[self.cell(c) for c in row])) for row in table.rows]
-        index = {id(row): source for row, source in zip(rows, table.rows)}
+        short_header = _dump(TableRow(cells=[self.cell(c, header=True, limit=MAX_SHORT_CELL) for c in table.columns]))
 
-        def shortened(row: dict) -> dict:
-            source = index.get(id(row), [])
-            return _dump(TableRow(cells=[self.cell(c, limit=MAX_SHORT_CELL) for c in source]))
+        def shortened(index: int) -> dict:
+            return _dump(TableRow(cells=[self.cell(c, limit=MAX_SHORT_CELL) for c in table.rows[index]]))
 
         base = _dump(CardTable(columns=columns, show_grid_lines=True))
-        return TablePiece(table=base, header=header, rows=rows, shortened_row=shortened)
+        return TablePiece(table=base, header=header, rows=rows, shortened_row=shortened, shortened_header=short_header)
 
     def chart(self, chart: Chart) -> ChartPiece:
         alt_text = plain(chart.alt_text, self.mentions, MAX_ALT_TEXT) or plain(chart.title, self.mentions, MAX_TITLE)
