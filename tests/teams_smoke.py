@@ -156,13 +156,16 @@ def smoke(out: Path, folder: Path) -> str:
     bot_port, page_port = free_port(), free_port()
     env = bot_environment(folder)
     for step in (["init"], ["load-demo"]):
-        done = subprocess.run(kpibot_command() + step, env=env, capture_output=True, text=True, timeout=SETUP_S)
+        done = subprocess.run(kpibot_command() + step, env=env, cwd=folder, capture_output=True, text=True,
+                              timeout=SETUP_S)
         if done.returncode:
             raise SmokeFailed(f"kpibot {step[0]} failed: {done.stderr.strip()[-500:]}")
     logs = {"kpibot serve": folder / "kpibot.log", "the Playground": folder / "playground.log"}
     running: list[subprocess.Popen] = []
     try:
-        bot = start(kpibot_command() + ["serve", "--teams-port", str(bot_port)], logs["kpibot serve"], env=env)
+        # In the temporary folder, so that no .env of the checkout's (real credentials) is read.
+        bot = start(kpibot_command() + ["serve", "--teams-port", str(bot_port)], logs["kpibot serve"], env=env,
+                    cwd=folder)
         running.append(bot)
         wait_for("kpibot serve", lambda: listening(bot_port), BOT_START_S, bot)
         playground_folder = folder / "playground"   # it writes ./devTools/ where it runs
