@@ -16,7 +16,9 @@ from answers.response import FileAttachment, Response
 from bot.teams.auth import ClientCredentialsToken
 from bot.teams.caller import ServiceCaller
 from bot.teams.channel_files import ChannelFiles
-from bot.teams.files import CONSENT_CARD, FILE_INFO_CARD, PendingFiles, TeamsFiles, consent_card, on_consent
+from bot.teams.files import (CONSENT_CARD, FILE_INFO_CARD, PendingFiles, TeamsFiles, answer_consent, consent_card,
+                             offer_files, on_consent)
+from bot.teams.platform import TeamsPlatform
 from bot.teams.transport import ConnectorTransport
 from commands.registry import CommandRequest
 from storage.addresses import Address
@@ -42,10 +44,10 @@ def graph():
 
 
 @pytest.fixture
-def sender(fake_entra):
+def platform(fake_entra, db):
     transport = ConnectorTransport(ClientCredentialsToken(fake_entra.token_url, APP_ID, APP_PASSWORD),
                                    sleep=lambda seconds: None)
-    yield transport
+    yield TeamsPlatform(db, transport, bot_id=f"28:{APP_ID}")
     transport.close()
 
 
@@ -148,21 +150,21 @@ def test_a_refused_upload_says_so(graph):
                              "Ask for it again.")
 
 
-def test_in_a_personal_chat_each_file_gets_its_consent_card(fake_connector, sender):
+def test_in_a_personal_chat_each_file_gets_its_consent_card(fake_connector, platform):
     files = TeamsFiles(POLICY)
-    files.offer_files(sender, _request(conversation=PERSONAL_CHAT), SNAPSHOT,
-                      _address(fake_connector, PERSONAL_CHAT, "personal"))
+    files.offer(platform, _address(fake_connector, PERSONAL_CHAT, "personal"), _request(conversation=PERSONAL_CHAT),
+                SNAPSHOT)
     cards = _attachments(fake_connector, PERSONAL_CHAT)
     assert [(c["contentType"], c["name"]) for c in cards] == [
         (CONSENT_CARD, "panel-snapshot-2025-26-Q2.docx"), (CONSENT_CARD, "panel-snapshot-2025-26-Q2.pdf")]
     assert len(fake_connector.activities(PERSONAL_CHAT)) == 2 and len(files.pending) == 2
 
 
-def test_in_a_channel_with_graph_granted_the_files_go_to_the_channels_folder(fake_connector, sender, graph):
+def test_in_a_channel_with_graph_granted_the_files_go_to_the_channels_folder(fake_connector, platform, graph):
     graph.add_channel(TEAM, CHANNEL, "Governance")
     files = TeamsFiles(POLICY, channel_store=ChannelFiles(ServiceCaller(StaticToken(), graph.base_url)),
                        channel_files=True)
-    files.offer_files(sender, _request(), SNAPSHOT, _address(fake_connector, team_aad_group_id=TEAM))
+    files.offer(platform, _address(fake_connector, team_aad_group_id=TEAM), _request(), SNAPSHOT)
     assert graph.files() == {("Governance", "panel-snapshot-2025-26-Q2.docx"): WORD.content,
                              ("Governance", "panel-snapshot-2025-26-Q2.pdf"): PDF.content}
     [card] = fake_connector.cards(CHANNEL)
@@ -192,13 +194,13 @@ def test_the_upload_needs_the_teams_entra_group_and_gives_way_without_it(fake_co
 
 @pytest.mark.parametrize("granted", ["no setting", "no consent"])
 def test_in_a_channel_without_graph_the_files_are_offered_in_the_askers_personal_chat(
-        fake_connector, sender, graph, granted, caplog):
+        fake_connector, platform, graph, granted, caplog):
     graph.add_channel(TEAM, CHANNEL, "Governance")
     graph.files_consented = granted != "no consent"
     files = TeamsFiles(POLICY, channel_store=ChannelFiles(ServiceCaller(StaticToken(), graph.base_url)),
                        channel_files=granted != "no setting")
     with caplog.at_level(logging.WARNING, logger="bot.teams.channel_files"):
-        files.offer_files(sender, _request(), SNAPSHOT, _address(fake_connector, team_aad_group_id=TEAM))
+        files.offer(platform, _address(fake_connector, team_aad_group_id=TEAM), _request(), SNAPSHOT)
     chat = fake_connector.personal_chat(ANN)
     assert chat is not None
     assert [c["contentType"] for c in _attachments(fake_connector, chat)] == [CONSENT_CARD, CONSENT_CARD]
@@ -212,8 +214,8 @@ def test_in_a_channel_without_graph_the_files_are_offered_in_the_askers_personal
     assert len(refusals) == (1 if granted == "no consent" else 0)
 
 
-def test_a_viewer_in_a_channel_is_not_sent_a_panel_paper_privately(fake_connector, sender):
-    TeamsFiles(POLICY).offer_files(sender, _request(user=VIC), SNAPSHOT, _address(fake_connector))
+def test_a_viewer_in_a_channel_is_not_sent_a_panel_paper_privately(fake_connector, platform):
+    TeamsFiles(POLICY).offer(platform, _address(fake_connector), _request(user=VIC), SNAPSHOT)
     assert fake_connector.personal_chat(VIC) is None
     [card] = fake_connector.cards(CHANNEL)
     assert card["body"][0]["text"] == (
@@ -221,6 +223,41 @@ def test_a_viewer_in_a_channel_is_not_sent_a_panel_paper_privately(fake_connecto
         "only to editors and admins. An admin can let me upload to this channel's files (KPIBOT_TEAMS_CHANNEL_FILES).")
 
 
-def test_an_answer_without_files_sends_nothing(fake_connector, sender):
-    TeamsFiles(POLICY).offer_files(sender, _request(), Response(title="58%"), _address(fake_connector))
+def test_an_answer_without_files_sends_nothing(fake_connector, platform):
+    offer_files(platform, _address(fake_connector), _request(), Response(title="58%"))
     assert fake_connector.activities() == []
+
+
+def test_offered_then_accepted_in_the_personal_chat_the_file_card_follows(fake_connector, platform, graph):
+    platform.files = TeamsFiles(POLICY)     # as the platform keeps its own, built from the settings
+    chat = _address(fake_connector, PERSONAL_CHAT, "personal")
+    offer_files(platform, chat, _request(conversation=PERSONAL_CHAT), Response(title="Panel snapshot", files=[WORD]))
+    [card] = _attachments(fake_connector, PERSONAL_CHAT)
+    info = graph.upload_session(card["name"])
+    answer_consent(platform, chat, _consent("accept", card, info))
+    assert graph.received(info["uploadUrl"]) == WORD.content
+    [offered, answered] = fake_connector.activities(PERSONAL_CHAT)
+    assert answered["attachments"] == [{"contentType": FILE_INFO_CARD, "contentUrl": info["contentUrl"],
+                                        "name": "panel-snapshot-2025-26-Q2.docx",
+                                        "content": {"uniqueId": info["uniqueId"], "fileType": "docx"}}]
+
+
+def test_a_platform_without_its_own_files_offers_nothing_from_a_channel_privately(fake_connector, platform):
+    # No access rules to say who may have a Panel paper in their personal chat: not even an editor gets it.
+    offer_files(platform, _address(fake_connector), _request(user=ANN), SNAPSHOT)
+    assert fake_connector.personal_chat(ANN) is None
+    [card] = fake_connector.cards(CHANNEL)
+    assert "Panel papers go there only to editors and admins" in card["body"][0]["text"]
+
+
+def test_built_from_the_settings_the_channel_store_exists_only_where_channel_files_are_granted(fake_entra, graph):
+    from bot.settings import Settings
+    from bot.teams.identity import TeamsIdentities
+
+    identities = TeamsIdentities(ServiceCaller(StaticToken("connector")), ServiceCaller(StaticToken(), graph.base_url))
+    granted = Settings(database_url="sqlite://", _env_file=None, teams_channel_files=True, editor_user_ids=ANN)
+    files = TeamsFiles.from_settings(granted, identities)
+    assert isinstance(files.channel_store, ChannelFiles) and files.channel_files
+    assert files.access.editor_users == frozenset({ANN})
+    assert TeamsFiles.from_settings(Settings(database_url="sqlite://", _env_file=None), identities).channel_store is None
+    assert TeamsFiles.from_settings(granted, TeamsIdentities(identities.connector, None)).channel_store is None

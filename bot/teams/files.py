@@ -12,6 +12,7 @@ import logging
 import secrets
 import threading
 import time
+import weakref
 from typing import Callable, Mapping, Protocol
 
 import httpx
@@ -45,12 +46,13 @@ NO_PERSONAL_CHAT = ("{title}: I could not open a personal chat with the person w
 IN_CHANNEL_FILES = "{title}: the files are in this channel's Files."
 
 
-class Sender(Protocol):
-    """What offer_files needs of the Bot Connector (bot.teams.transport.ConnectorTransport has both)."""
+class FilePoster(Protocol):
+    """What the files need of the Teams platform (bot.teams.platform.TeamsPlatform has both)."""
 
-    def send(self, service_url: str, conversation_id: str, activity: dict, reply_to: str | None = None) -> str: ...
+    def post(self, address: Address, activities: list[dict], reply_to: str | None = None) -> str: ...
 
-    def create_personal_chat(self, service_url: str, bot_id: str, user_id: str, tenant_id: str) -> str: ...
+    def personal_chat(self, user_id: str, workspace: str, member_id: str | None = None,
+                      service_url: str | None = None) -> Address: ...
 
 
 class PendingFiles:
@@ -163,76 +165,123 @@ def text_card(text: str, links: list[tuple[str, str]] = ()) -> dict:
 
 
 class TeamsFiles:
-    """Hands over an answer's files wherever it was asked for. `channel_files` (KPIBOT_TEAMS_CHANNEL_FILES):
-    an admin granted Graph access to the channels' files, used through `channel_store` (bot.teams.channel_files)."""
+    """Hands over an answer's files wherever it was asked for, and takes the consent answers back. `access`
+    decides whether a Panel paper asked for in a channel may go to the asker's personal chat (None: it may not);
+    `channel_store` (bot.teams.channel_files) is used where an admin granted Graph access to the channels'
+    files (`channel_files`, KPIBOT_TEAMS_CHANNEL_FILES)."""
 
-    def __init__(self, access: AccessPolicy, pending: PendingFiles | None = None, channel_store=None,
-                 channel_files: bool = False):
+    def __init__(self, access: AccessPolicy | None = None, pending: PendingFiles | None = None, channel_store=None,
+                 channel_files: bool = False, http: httpx.Client | None = None):
         self.access = access
         self.pending = pending or PendingFiles()
         self.channel_store = channel_store
         self.channel_files = channel_files
+        self.http = http or httpx.Client(timeout=UPLOAD_TIMEOUT_SECONDS, follow_redirects=False)
 
-    def offer_files(self, sender: Sender, request, response: Response, address: Address) -> None:
-        """The files of `response`, asked for by `request` (a CommandRequest) in the conversation at `address`
+    @classmethod
+    def from_settings(cls, settings, identities=None) -> "TeamsFiles":
+        """The settings' access rules; the channel store on the Graph and connector callers of `identities`
+        (bot.teams.identity.TeamsIdentities) when KPIBOT_TEAMS_CHANNEL_FILES is set."""
+        store = None
+        if settings.teams_channel_files and identities is not None and identities.graph is not None:
+            from bot.teams.channel_files import ChannelFiles
+
+            store = ChannelFiles(identities.graph, identities.connector)
+        return cls(settings.access_policy(), channel_store=store, channel_files=settings.teams_channel_files)
+
+    def offer(self, platform: FilePoster, where: Address, request, response: Response) -> None:
+        """The files of `response`, asked for by `request` (a CommandRequest), for the conversation at `where`
         (with its stored reference): consent cards in a personal chat; in a channel, its files folder or the
         asker's personal chat. Failures are logged and said in the conversation, never raised."""
         if not response.files:
             return
-        reference = address.reference
-        if reference.get("conversation_type") == "personal":
-            from answers.platform import DeliveryError
+        from answers.platform import DeliveryError
 
+        kind = where.reference.get("conversation_type")
+        if kind == "personal":
             try:
-                self._send_consent_cards(sender, reference, address.conversation, response.files)
+                self._send_consent_cards(platform, where, response.files)
             except DeliveryError as exc:
-                LOGGER.warning("could not offer files in %s: %s", address, exc.detail)
+                LOGGER.warning("could not offer files in %s: %s", where, exc.detail)
             return
-        if self.channel_files and self.channel_store is not None and reference.get("conversation_type") == "channel":
-            links = self.channel_store.upload(address, response.files)
+        if self.channel_files and self.channel_store is not None and kind == "channel":
+            links = self.channel_store.upload(where, response.files)
             if links is not None:
-                self._say(sender, address, text_card(IN_CHANNEL_FILES.format(title=response.title), links))
+                self._say(platform, where, text_card(IN_CHANNEL_FILES.format(title=response.title), links))
                 return
-        self._offer_privately(sender, request, response, address)
+        self._offer_privately(platform, where, request, response)
 
-    def _offer_privately(self, sender: Sender, request, response: Response, address: Address) -> None:
+    def answer_consent(self, platform: FilePoster, where: Address, invoke_value) -> None:
+        """The person answered a consent card in the personal chat at `where`: upload and post the file card,
+        or the line saying it was not sent. Run off the invoke's own answer, which Teams wants at once."""
+        from answers.platform import DeliveryError
+
+        reply = on_consent(invoke_value, self.pending, self.http)
+        try:
+            platform.post(where, [reply])
+        except DeliveryError as exc:
+            LOGGER.warning("could not answer a file consent in %s: %s", where, exc.detail)
+
+    def _offer_privately(self, platform: FilePoster, where: Address, request, response: Response) -> None:
         """The files in the asker's personal chat, when that chat may hold them: a Panel paper goes to an editor's
         or admin's own chat with the bot only (DESIGN.md, "What is sensitive")."""
-        reference = address.reference
         identity = Identity(request.user_id, request.is_guest, request.groups)
-        if not self.access.may_see_cases(identity, Place("", direct_with_bot=True)):
-            self._say(sender, address, text_card(NOT_OFFERED.format(title=response.title)))
+        if self.access is None or not self.access.may_see_cases(identity, Place("", direct_with_bot=True)):
+            self._say(platform, where, text_card(NOT_OFFERED.format(title=response.title)))
             return
         from answers.platform import DeliveryError
 
         try:
-            chat = sender.create_personal_chat(str(reference.get("service_url") or ""),
-                                               str(reference.get("bot_id") or ""), request.user_id, address.workspace)
-            self._send_consent_cards(sender, reference, chat, response.files)
+            chat = platform.personal_chat(request.user_id, where.workspace,
+                                          service_url=where.reference.get("service_url") or None)
+            self._send_consent_cards(platform, chat, response.files)
         except DeliveryError as exc:
             LOGGER.warning("could not offer %s files in %s's personal chat: %s", len(response.files),
                            request.user_id, exc.detail)
-            self._say(sender, address, text_card(NO_PERSONAL_CHAT.format(title=response.title, detail=exc.detail)))
+            self._say(platform, where, text_card(NO_PERSONAL_CHAT.format(title=response.title, detail=exc.detail)))
             return
-        self._say(sender, address, text_card(OFFERED_PRIVATELY.format(title=response.title)))
+        self._say(platform, where, text_card(OFFERED_PRIVATELY.format(title=response.title)))
 
-    def _send_consent_cards(self, sender: Sender, reference: Mapping, conversation: str,
-                            files: list[FileAttachment]) -> None:
+    def _send_consent_cards(self, platform: FilePoster, chat: Address, files: list[FileAttachment]) -> None:
         """One consent card a message: each file is accepted or declined on its own."""
         for file in files:
             key = self.pending.put(file)
-            sender.send(str(reference.get("service_url") or ""), conversation,
-                        {"type": "message", "attachments": [consent_card(file, key)]})
+            platform.post(chat, [{"type": "message", "attachments": [consent_card(file, key)]}])
 
     @staticmethod
-    def _say(sender: Sender, address: Address, attachment: dict) -> None:
+    def _say(platform: FilePoster, where: Address, attachment: dict) -> None:
         from answers.platform import DeliveryError
 
         try:
-            sender.send(str(address.reference.get("service_url") or ""), address.conversation,
-                        {"type": "message", "attachments": [attachment]})
+            platform.post(where, [{"type": "message", "attachments": [attachment]}])
         except DeliveryError as exc:
-            LOGGER.warning("could not tell %s about its files: %s", address, exc.detail)
+            LOGGER.warning("could not tell %s about its files: %s", where, exc.detail)
+
+
+_DEFAULTS: "weakref.WeakKeyDictionary[object, TeamsFiles]" = weakref.WeakKeyDictionary()
+_DEFAULTS_LOCK = threading.Lock()
+
+
+def files_of(platform) -> TeamsFiles:
+    """The platform's TeamsFiles (its `files`, built from the settings), else one kept for it here, which
+    offers nothing from a channel to a personal chat: it has no access rules to decide who may have it."""
+    own = getattr(platform, "files", None)
+    if isinstance(own, TeamsFiles):
+        return own
+    with _DEFAULTS_LOCK:
+        if platform not in _DEFAULTS:
+            _DEFAULTS[platform] = TeamsFiles()
+        return _DEFAULTS[platform]
+
+
+def offer_files(platform: FilePoster, where: Address, request, response: Response) -> None:
+    """What the app calls with an answer that has files: see TeamsFiles.offer."""
+    files_of(platform).offer(platform, where, request, response)
+
+
+def answer_consent(platform: FilePoster, where: Address, invoke_value) -> None:
+    """What the app calls with a fileConsent/invoke's value from the personal chat at `where`."""
+    files_of(platform).answer_consent(platform, where, invoke_value)
 
 
 def _as_dict(value) -> dict:
