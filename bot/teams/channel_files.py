@@ -1,6 +1,6 @@
 """A channel's files folder in Microsoft Graph: where a snapshot asked for in a channel is uploaded, when an admin
-granted the bot Graph access to the team's files (KPIBOT_TEAMS_CHANNEL_FILES; Files.ReadWrite.All, or
-resource-specific consent for the team). Without it, the files are offered in the asker's personal chat."""
+granted the bot Graph access to the teams' files (KPIBOT_TEAMS_CHANNEL_FILES; the Files.ReadWrite.All
+application permission). Without it, the files are offered in the asker's personal chat."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +18,7 @@ LOGGER = logging.getLogger(__name__)
 GENERAL_FOLDER = "General"
 
 GRAPH_REFUSED = ("Microsoft Graph would not take files for the channel's Files (%s): an admin must grant the bot's "
-                 "app registration Files.ReadWrite.All (or the team's resource-specific consent); until then, "
+                 "app registration the Files.ReadWrite.All application permission (admin consent); until then, "
                  "snapshots asked for in a channel are offered in the asker's personal chat")
 UPLOAD_FAILED = "could not put %s into the Files of %s (%s); offering it in the asker's personal chat instead"
 NO_TEAM = "could not tell which team %s belongs to (%s); offering its files in the asker's personal chat instead"
