@@ -41,7 +41,7 @@ MAX_COLUMN_WEIGHT = 4
 # What the cards say in their own words.
 DEFAULT_TITLE = "kpibot"
 CONTINUED = "{title} (continued)"
-FILES_LINE = "Files with this answer: {names}. They come in their own message."
+FILES_LINE = "Files with this answer: {names} (offered separately)."
 CHART_TOO_LARGE = "Chart not shown, too large for a Teams card: {title}. {alt_text}"
 
 
