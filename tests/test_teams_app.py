@@ -119,7 +119,8 @@ def test_install_stores_the_reference_and_removal_retires_subscriptions(teams, f
     address = Address("teams", CHANNEL, TENANT_ID)
     stored = conversations.reference(root.db, address)
     assert stored.reference == {"service_url": service, "bot_id": f"28:{APP_ID}", "bot_name": "kpibot",
-                                "conversation_type": "channel", "team_id": CHANNEL}
+                                "conversation_type": "channel", "team_id": CHANNEL,
+                                "team_aad_group_id": "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170"}   # as the fake sends
     assert root.teams.can_post(address) is None
     digest_store.subscribe(root.db, address, "weekly", "mon", 8, 0, "Europe/London", ANNE.aad_object_id, PANEL_DAY)
     removed = conversation_update(CHANNEL, ANNE, service_url=service, members_removed=[bot_account()])

@@ -22,7 +22,6 @@ WORKING = "Working on it: the answer will appear here in a moment."
 SENT_PRIVATELY = "I've sent my answer to {who} in our personal chat."
 NOT_SENT_PRIVATELY = ("I couldn't reach you in a personal chat ({error}): open kpibot in Teams (Apps, then "
                       "kpibot) and ask me there.")
-FILES_LATER = "The files of this answer ({names}) can't be sent in Teams yet: ask with `kpibot snapshot` on the server."
 REMOVED_ACTION = "teams app removed"
 
 
@@ -35,10 +34,13 @@ def _tenant(activity) -> str:
     return tenant or ""
 
 
-def _team_id(activity) -> str | None:
+def _team(activity) -> tuple[str | None, str | None]:
+    """The team's id in Teams and its Entra group id, where the activity names a team."""
     channel_data = getattr(activity, "channel_data", None)
     team = getattr(channel_data, "team", None) if channel_data is not None else None
-    return getattr(team, "id", None) if team is not None else None
+    if team is None:
+        return None, None
+    return getattr(team, "id", None), getattr(team, "aad_group_id", None)
 
 
 def person_id(account) -> str:
@@ -67,6 +69,7 @@ class TeamsHandlers:
         app.on_message(self.message)
         app.on_installation_update(self.installation_update)
         app.on_conversation_update(self.conversation_update)
+        app.on_file_consent(self.file_consent)
 
     # --- references --------------------------------------------------------------------------------------
 
@@ -75,7 +78,7 @@ class TeamsHandlers:
         conversation = activity.conversation
         kind = getattr(conversation, "conversation_type", None) or PERSONAL
         recipient = getattr(activity, "recipient", None)
-        reference = self.platform.reference(activity.service_url or "", kind, _team_id(activity))
+        reference = self.platform.reference(activity.service_url or "", kind, *_team(activity))
         if recipient is not None:
             reference["bot_id"] = recipient.id or reference["bot_id"]
             reference["bot_name"] = recipient.name or reference["bot_name"]
@@ -157,9 +160,10 @@ class TeamsHandlers:
     def _reply(self, activity, request: CommandRequest, here: Address, response: Response) -> None:
         """Where the answer is public, or asked in the personal chat: there. Else in the asker's personal chat,
         with a line where it was asked saying so."""
+        asked_in = Address(PLATFORM, request.channel_id, request.workspace, here.reference)
         if response.public or here.reference.get("conversation_type") == PERSONAL:
             self.platform.post(here, self.platform.activities(response))
-            self._files(here, request, response)
+            self._files(asked_in, request, response)
             return
         try:
             chat = self.platform.personal_chat(request.user_id, request.workspace, member_id=activity.from_.id,
@@ -170,16 +174,21 @@ class TeamsHandlers:
             return
         name = activity.from_.name or "you"
         self.platform.post(here, [{"type": "message", "text": SENT_PRIVATELY.format(who=name)}])
-        self._files(chat, request, response)
+        self._files(asked_in, request, response)
 
-    def _files(self, where: Address, request: CommandRequest, response: Response) -> None:
-        """A snapshot's documents: offered through bot.teams.files where it is installed."""
-        if not response.files:
+    def _files(self, asked_in: Address, request: CommandRequest, response: Response) -> None:
+        """A snapshot's documents, for where they were asked for: bot.teams.files decides where they may go."""
+        if response.files and self.platform.files is not None:
+            self.platform.files.offer(self.platform, asked_in, request, response)
+
+    async def file_consent(self, ctx) -> None:
+        """The person accepted or declined a file in their personal chat: answered at once (Teams wants the
+        invoke's answer quickly), the upload and the file card after."""
+        activity = ctx.activity
+        if self.platform.files is None:
             return
-        try:
-            from bot.teams.files import offer_files
-        except ImportError:
-            names = ", ".join(f.filename for f in response.files)
-            self.platform.post(where, [{"type": "message", "text": FILES_LATER.format(names=names)}])
-            return
-        offer_files(self.platform, where, request, response)
+        where = self.address(activity)
+        task = asyncio.create_task(asyncio.to_thread(self.platform.files.answer_consent, self.platform, where,
+                                                     getattr(activity, "value", None)))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

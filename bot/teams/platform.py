@@ -9,6 +9,7 @@ from typing import Callable
 from answers.mentions import format_mentions
 from answers.platform import Asker, CannotPost, Capabilities, DeliveryError, Failure
 from answers.response import Response
+from bot.teams import cards
 from storage import conversations
 from storage.addresses import Address
 from storage.db import Database
@@ -35,15 +36,6 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _cards_module():
-    """bot.teams.cards where it is installed; else a stand-in that carries the answer as text in one card."""
-    try:
-        from bot.teams import cards
-    except ImportError:
-        from bot.teams import text_card as cards
-    return cards
-
-
 def teams_text(text: str) -> str:
     """The bot's own text to one person, its mention tokens as words Teams shows."""
     return format_mentions(text, lambda c: "that chat" if c.startswith("a:") else "that channel",
@@ -56,7 +48,8 @@ class TeamsPlatform:
     name = PLATFORM
 
     def __init__(self, db: Database, transport, bot_id: str = "", bot_name: str = "kpibot",
-                 channel_files: bool = False, clock: Callable[[], datetime] = _utcnow, identities=None):
+                 channel_files: bool = False, clock: Callable[[], datetime] = _utcnow, identities=None,
+                 files=None):
         self.db = db
         self.transport = transport
         self.bot_id = bot_id
@@ -64,6 +57,7 @@ class TeamsPlatform:
         self.capabilities = Capabilities(finds_posted=False, files_in_channels=channel_files, private_replies=False)
         self.clock = clock
         self.identities = identities
+        self.files = files   # bot.teams.files.TeamsFiles: a snapshot's documents, where they may go
 
     @classmethod
     def from_settings(cls, settings, db: Database, clock: Callable[[], datetime] = _utcnow) -> "TeamsPlatform":
@@ -71,6 +65,7 @@ class TeamsPlatform:
         route once the app is built: bot.teams.app), none for the local client that sends none."""
         from bot.teams.auth import BOT_SCOPE, ClientCredentialsToken, NoToken, NotStarted
         from bot.teams.caller import ServiceCaller, graph_scope
+        from bot.teams.files import TeamsFiles
         from bot.teams.identity import TeamsIdentities
         from bot.teams.transport import ConnectorTransport
 
@@ -84,9 +79,11 @@ class TeamsPlatform:
         else:
             bot_token = graph_token = NotStarted()
         graph = ServiceCaller(graph_token, base_url=settings.teams_graph_url) if app_id else None
-        identities = TeamsIdentities.from_settings(settings, ServiceCaller(bot_token), graph)
+        connector = ServiceCaller(bot_token)
+        identities = TeamsIdentities.from_settings(settings, connector, graph)
+        files = TeamsFiles.from_settings(settings, identities)   # its channel store shares these callers
         return cls(db, ConnectorTransport(bot_token), bot_id=app_id, channel_files=settings.teams_channel_files,
-                   clock=clock, identities=identities)
+                   clock=clock, identities=identities, files=files)
 
     def use_sdk_tokens(self, token_for: Callable[[str], object]) -> None:
         """Take every token (the connector's, Graph's) from the SDK's App: `token_for(scope)`."""
@@ -98,15 +95,15 @@ class TeamsPlatform:
             self.identities.connector.token = self.transport.token
             if self.identities.graph is not None:
                 self.identities.graph.token = token_for(graph_scope(self.identities.graph.base_url))
+        # the channel files' callers are these same two (from_settings), so they take the tokens too
 
     # --- rendering ---------------------------------------------------------------------------------------
 
     def render(self, response: Response, key: str | None = None) -> list[dict]:
-        return _cards_module().render_cards(response, key=key)
+        return cards.render_cards(response, key=key)
 
     def activities(self, response: Response, key: str | None = None) -> list[dict]:
         """The messages of an answer: one per card (a large answer is split), the fallback text as summary."""
-        cards = _cards_module()
         summary = cards.fallback_text(response)
         return [{"type": "message", "summary": summary, "attachments": [cards.attachment(card)]}
                 for card in cards.render_cards(response, key=key)] or [{"type": "message", "text": summary}]
@@ -162,12 +159,16 @@ class TeamsPlatform:
         conversations.remember(self.db, chat, self.clock(), user_id=user_id)
         return chat
 
-    def reference(self, service_url: str, conversation_type: str, team_id: str | None = None) -> dict:
-        """A conversation reference as every Teams address stores it."""
+    def reference(self, service_url: str, conversation_type: str, team_id: str | None = None,
+                  team_aad_group_id: str | None = None) -> dict:
+        """A conversation reference as every Teams address stores it (the team's Entra group where Teams gave
+        it: its channel files are found by it)."""
         reference = {"service_url": service_url, "bot_id": self.bot_id, "bot_name": self.bot_name,
                      "conversation_type": conversation_type}
         if team_id:
             reference["team_id"] = team_id
+        if team_aad_group_id:
+            reference["team_aad_group_id"] = team_aad_group_id
         return reference
 
     def tell_user(self, user_id: str, text: str, workspace: str = "") -> None:
