@@ -13,8 +13,8 @@ from bot.settings import Settings
 from bot.wiring import build_kpibot
 from tests.conftest import PANEL_DAY
 from tests.fake_teams import (
-    ADAPTIVE_CARD, APP_ID, APP_PASSWORD, TENANT_ID, FakeConnector, FakeEntra, TeamsUser, installation_activity, message_activity,
-    send_activity,
+    ADAPTIVE_CARD, APP_ID, APP_PASSWORD, TENANT_ID, FakeConnector, FakeEntra, TeamsUser, installation_activity,
+    message_activity, send_activity,
 )
 
 SERVING = "bot.teams.serving"
