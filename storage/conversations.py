@@ -78,3 +78,13 @@ def tenant_service_url(db: Database, platform: str, workspace: str) -> str | Non
             ConversationRow.removed_at.is_(None))
             .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc()).limit(1))
         return (row.reference or {}).get("service_url") if row is not None else None
+
+
+def by_conversation(db: Database, platform: str, conversation_id: str) -> Address | None:
+    """The live stored address of a conversation named by its id alone (a conversation id names one tenant's
+    conversation), or None."""
+    with db.session() as session:
+        row = session.scalar(select(ConversationRow).where(
+            ConversationRow.platform == platform, ConversationRow.conversation_id == conversation_id,
+            ConversationRow.removed_at.is_(None)).order_by(ConversationRow.updated_at.desc()).limit(1))
+        return _address(row) if row is not None else None

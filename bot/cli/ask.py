@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 
 from bot.cli.common import cli_settings, day_option, echo, kpibot, now, open_database
-from bot.cli.serve import DEFAULT_PORT, serve_slack_bot
+from bot.cli.serve import DEFAULT_PORT, DEFAULT_TEAMS_PORT, serve_bots
 
 
 def ask(
@@ -36,7 +36,8 @@ def console() -> None:
 
 
 def run() -> None:
-    """Set up the database (loading the demo dataset if it is empty), then start the bot or the console."""
+    """Set up the database (loading the demo dataset if it is empty), then start the bot (Slack, Teams or both)
+    or the console."""
     from storage.bootstrap import initialise, is_empty, load_demo
 
     settings = cli_settings()
@@ -46,12 +47,13 @@ def run() -> None:
     if is_empty(db):
         for result in load_demo(db, "demo", now()):
             typer.echo(result.summary(), err=True)
-    root = kpibot(settings, db, serving=settings.slack_configured)
-    if settings.slack_configured:
-        serve_slack_bot(root, DEFAULT_PORT, "0.0.0.0")
+    chat = settings.slack_configured or settings.teams_configured or settings.teams_allow_unauthenticated
+    root = kpibot(settings, db, serving=chat)
+    if chat:
+        serve_bots(root, DEFAULT_PORT, "0.0.0.0", DEFAULT_TEAMS_PORT, "0.0.0.0")
         return
     from bot.console.repl import run_console
 
-    typer.echo("No Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): starting the console.",
-               err=True)
+    typer.echo("No Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET) and no Teams settings "
+               "(TEAMS_APP_ID and TEAMS_APP_PASSWORD): starting the console.", err=True)
     run_console(root.registry, output_dir=settings.output_dir, platform=root.console)

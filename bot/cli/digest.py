@@ -15,9 +15,25 @@ class DigestKind(str, Enum):
     quarterly = "quarterly"
 
 
+class ChatPlatform(str, Enum):
+    slack = "slack"
+    teams = "teams"
+
+
+# What posting needs, by platform, when it is not configured.
+NOT_CONFIGURED = {
+    "slack": "SLACK_BOT_TOKEN is not set: posting needs Slack (use --dry-run --out DIR to look first)",
+    "teams": "Teams is not configured (TEAMS_APP_ID and TEAMS_APP_PASSWORD): posting needs it (use --dry-run "
+             "--out DIR to look first)",
+}
+
+
 def digest_run(
     kind: DigestKind = typer.Argument(..., help="weekly or quarterly"),
-    channel: Optional[str] = typer.Option(None, "--channel", help="Deliver to this channel ID as if it were subscribed."),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Deliver to this channel ID as if it were subscribed "
+                                          "(in Teams, a conversation the bot was added to)."),
+    platform_name: Optional[ChatPlatform] = typer.Option(None, "--platform", help="The chat platform to post to "
+                                                         "(default: the configured one, Slack if both are)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Figures as on this date (2025-09-30, 30/09/2025, last month); default today."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write the digest to --out instead of posting it."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for --dry-run output."),
@@ -39,12 +55,13 @@ def digest_run(
     day = day or context.today()
     occurrence = asked_for(kind.value, day)
     build = digest_builder(context)
+    name = platform_name.value if platform_name else root.chat_name
     if dry_run:
-        _write(build(occurrence), out)
+        _write(build(occurrence), out, name)
         return
-    platform = root.chat
+    platform = root.platforms.get(name)
     if platform is None:
-        raise Failure("SLACK_BOT_TOKEN is not set: posting needs Slack (use --dry-run --out DIR to look first)")
+        raise Failure(NOT_CONFIGURED[name])
     policy = DeliveryPolicy.from_settings(settings)
     subscriptions = {s.address.conversation: s for s in digest_store.active_subscriptions(context.db, kind.value)
                      if s.address.platform == platform.name}
@@ -84,12 +101,20 @@ def _said(outcome) -> str:
     return words.get(outcome.state, outcome.state)
 
 
-def _write(digest, out: Path) -> None:
-    """--dry-run: the digest's files as the Slack platform renders them (bot.dry_run)."""
+def _write(digest, out: Path, platform: str = "slack") -> None:
+    """--dry-run: the digest's files as the chat platform renders them (bot.dry_run): Slack's message, or
+    Teams' cards."""
     from bot.dry_run import write_digest
-    from bot.slack.render import posted_message
 
-    for path in write_digest(digest, out, render=posted_message, suffix=".json"):
+    if platform == "teams":
+        from bot.teams.cards import render_cards
+
+        def render(response) -> dict:
+            return {"cards": render_cards(response)}
+    else:
+        from bot.slack.render import posted_message as render
+
+    for path in write_digest(digest, out, render=render, suffix=".json"):
         echo(f"wrote {path}")
     if digest.held_reason:
         echo(f"This digest would be held back, not posted: {digest.held_reason}")

@@ -49,7 +49,7 @@ class TeamsPlatform:
 
     def __init__(self, db: Database, transport, bot_id: str = "", bot_name: str = "kpibot",
                  channel_files: bool = False, clock: Callable[[], datetime] = _utcnow, identities=None,
-                 files=None):
+                 files=None, tenant_id: str = ""):
         self.db = db
         self.transport = transport
         self.bot_id = bot_id
@@ -58,6 +58,7 @@ class TeamsPlatform:
         self.clock = clock
         self.identities = identities
         self.files = files   # bot.teams.files.TeamsFiles: a snapshot's documents, where they may go
+        self.tenant_id = tenant_id
 
     @classmethod
     def from_settings(cls, settings, db: Database, clock: Callable[[], datetime] = _utcnow) -> "TeamsPlatform":
@@ -83,7 +84,7 @@ class TeamsPlatform:
         identities = TeamsIdentities.from_settings(settings, connector, graph)
         files = TeamsFiles.from_settings(settings, identities)   # its channel store shares these callers
         return cls(db, ConnectorTransport(bot_token), bot_id=app_id, channel_files=settings.teams_channel_files,
-                   clock=clock, identities=identities, files=files)
+                   clock=clock, identities=identities, files=files, tenant_id=settings.teams_tenant_id or "")
 
     def use_sdk_tokens(self, token_for: Callable[[str], object]) -> None:
         """Take every token (the connector's, Graph's) from the SDK's App: `token_for(scope)`."""
@@ -175,6 +176,15 @@ class TeamsPlatform:
         """A message in the person's personal chat with the bot (made through the connector when needed)."""
         chat = self.personal_chat(user_id, workspace)
         self.post(chat, [{"type": "message", "text": teams_text(text)}])
+
+    def address(self, conversation: str) -> Address:
+        """A Teams conversation named by its id (`digest run --channel`): as stored, with its tenant; else in
+        the configured tenant (and nothing can be posted there until the bot is added)."""
+        from bot.teams.ids import conversation_of
+
+        conversation = conversation_of(conversation)
+        return (conversations.by_conversation(self.db, PLATFORM, conversation)
+                or Address(PLATFORM, conversation, self.tenant_id))
 
     def can_post(self, address: Address) -> CannotPost | None:
         if self.stored(address) is not None:
