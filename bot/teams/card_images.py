@@ -16,7 +16,7 @@ LOGGER = logging.getLogger(__name__)
 DATA_URI_PREFIX = "data:image/png;base64,"
 # Widest first: the first that fits is kept. Below the last a chart is not legible, and the card says so instead.
 WIDTHS = (1200, 960, 800, 640, 560, 480, 400, 360, 320, 280)
-PALETTE_COLOURS = 32
+PALETTE_COLOURS = 24   # enough to keep RAG colours true (red stays red); fewer than 32 to fit three charts in a card
 
 
 def data_uri(png: bytes) -> str:
@@ -45,9 +45,9 @@ def _encoded(image: Image.Image, width: int) -> bytes:
     return out.getvalue()
 
 
-def fitted_png(png: bytes, room: int) -> bytes | None:
-    """The chart itself when its data URI is at most `room` bytes, else the widest re-encoding that is; None
-    when even the narrowest is too large (the caller says so in the card)."""
+def fitted_png(png: bytes, room: int, narrowest: int = 0) -> bytes | None:
+    """The chart itself when its data URI is at most `room` bytes, else the widest re-encoding that is, no
+    narrower than `narrowest` pixels; None when even the narrowest is too large (the caller decides)."""
     if uri_length(png) <= room:
         return png
     try:
@@ -55,8 +55,24 @@ def fitted_png(png: bytes, room: int) -> bytes | None:
     except (OSError, ValueError):  # not a PNG Pillow can read: it cannot be shrunk, and is too large as it is
         LOGGER.warning("A chart could not be read to shrink it for a card", exc_info=True)
         return None
-    for width in (w for w in WIDTHS if w <= image.width or w == WIDTHS[0]):
+    for width in (w for w in WIDTHS if (w <= image.width or w == WIDTHS[0]) and w >= narrowest):
         smaller = _encoded(image, width)
         if uri_length(smaller) <= room:
+            return smaller
+    return None
+
+
+def fitted_together(pngs: list[bytes], room: int, narrowest: int) -> list[bytes] | None:
+    """The charts as drawn when their data URIs together take at most `room` bytes, else all re-encoded at the
+    widest one width that fits them together, no narrower than `narrowest`; None when they cannot share it."""
+    if sum(uri_length(png) for png in pngs) <= room:
+        return list(pngs)
+    try:
+        images = [_flattened(png) for png in pngs]
+    except (OSError, ValueError):
+        return None
+    for width in (w for w in WIDTHS if w >= narrowest):
+        smaller = [_encoded(image, width) for image in images]
+        if sum(uri_length(png) for png in smaller) <= room:
             return smaller
     return None

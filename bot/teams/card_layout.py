@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.teams.card_images import data_uri, fitted_png
+from bot.teams.card_images import data_uri, fitted_png, fitted_together
 from bot.teams.card_text import card_size
 
 SEPARATOR = 2  # ", " between two items of a list
@@ -43,6 +43,12 @@ class ChartPiece:
     image: dict
     png: bytes
     too_large: dict
+
+
+# Narrower than this, a chart shrunk to share a card with the words is hard to read (a card in Teams is about
+# 500 px wide on a laptop and less on a phone): it goes in
+# a card of its own instead, where it may be shrunk further only if it must.
+READABLE_WIDTH = 480
 
 
 @dataclass
@@ -103,7 +109,20 @@ class Layout:
             if start < len(piece.rows):
                 self._start()
 
+    def add_charts(self, pieces: list[ChartPiece]) -> None:
+        """The charts beside the words already in this card, all at one width that keeps them readable, when
+        they fit there together; else each in a card of its own, shrunk only as far as it must be."""
+        if pieces and not self._fresh:
+            images = sum(element_size({**piece.image, "url": ""}) + SEPARATOR for piece in pieces)
+            together = fitted_together([piece.png for piece in pieces], self._room - images, READABLE_WIDTH)
+            if together is not None:
+                for piece, png in zip(pieces, together):
+                    self.add({**piece.image, "url": data_uri(png)})
+                return
+        for piece in pieces:
+            self.add_chart(piece)
+
     def add_chart(self, piece: ChartPiece) -> None:
-        room = self._empty_room() - element_size({**piece.image, "url": ""})
-        png = fitted_png(piece.png, room)
+        image = element_size({**piece.image, "url": ""})
+        png = fitted_png(piece.png, self._empty_room() - image)
         self.add(piece.too_large if png is None else {**piece.image, "url": data_uri(png)})

@@ -23,9 +23,10 @@ from bot.teams.card_layout import ChartPiece, Layout, TablePiece
 from bot.teams.card_text import inert, mention_writer, plain
 from storage.text_rules import without_control_characters
 
-# Teams takes a message of about 100 KB, but some of its documents say 28 KB or 40 KB: each card keeps to the
-# smallest, so a card is never refused for its size wherever it is posted.
-CARD_LIMIT = 28 * 1024
+# Teams takes a message of about 100 KB (some of its documents say 28 KB or 40 KB, for older clients): a card
+# keeps to 90 KB, leaving room for the activity around it, so a digest's words and its charts arrive as one
+# card. Anything larger is split, and charts are re-encoded smaller before they are moved to a card of their own.
+CARD_LIMIT = 90 * 1024
 CARD_VERSION = "1.5"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -161,8 +162,7 @@ def _lay_out(layout: Layout, writer: _Writer, response: Response, is_part: bool)
     for part in response.parts:
         _lay_out(layout, writer, part, is_part=True)
     # The words first, then the pictures: a digest reads through its sections before its charts.
-    for chart in response.charts:
-        layout.add_chart(writer.chart(chart))
+    layout.add_charts([writer.chart(chart) for chart in response.charts])
 
 
 def _card(body: list[dict]) -> dict:
