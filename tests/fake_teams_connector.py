@@ -6,8 +6,9 @@ slash, as Teams' own do). It answers:
 - POST /v3/conversations/{id}/activities/{activityId}: a reply; PUT the same path: an update,
 - POST /v3/conversations: a personal chat with one member (the same chat for the same member, as Teams does),
 - GET /v3/conversations/{id}/members[/{userId}]: TeamsChannelAccounts, with userRole, from the table a test sets.
-Every request must carry a bearer token the fake Entra issued, else 401. `fail_next` answers the next requests
-with 429 (Retry-After), 403, 412, 502 or 504; `remove_bot` makes a conversation refuse the bot for good.
+Every request must carry a bearer token the fake Entra issued, else 401; an activity over about 100 KB gets
+413. `fail_next` answers the next requests with 429 (Retry-After), 403, 412, 502 or 504; `remove_bot` makes a
+conversation refuse the bot for good.
 """
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from tests.fake_teams_activities import ADAPTIVE_CARD, TeamsUser
 from tests.fake_teams_http import LocalService, Reply, Request
 
 SERVICE_PATH = "/emea"
+# Teams refuses a bot's message over about 100 KB of JSON (text, cards and their images together).
+MAX_ACTIVITY_BYTES = 100_000
 DENIED = {"message": "Authorization has been denied for this request."}
 # The Bot Connector's error codes for the statuses a test can ask for.
 ERROR_CODES = {403: "BotNotInConversationRoster", 404: "ConversationNotFound", 412: "PreconditionFailed",
-               429: "TooManyRequests", 502: "BadGateway", 504: "GatewayTimeout"}
+               413: "MessageSizeTooBig", 429: "TooManyRequests", 502: "BadGateway", 504: "GatewayTimeout"}
 _ACTIVITIES = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/activities(?:/(?P<activity>[^/]+))?$")
 _MEMBERS = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/members(?:/(?P<member>[^/]+))?$")
 
@@ -60,9 +63,10 @@ class FakeConnector(LocalService):
 
     thread_name = "fake-connector"
 
-    def __init__(self, entra, **server: Any) -> None:
+    def __init__(self, entra, max_activity_bytes: int = MAX_ACTIVITY_BYTES, **server: Any) -> None:
         super().__init__(**server)
         self.entra = entra
+        self.max_activity_bytes = max_activity_bytes
         self._ids = itertools.count(1)
         self._requests: list[ConnectorRequest] = []
         self._faults: deque[_Fault] = deque()
@@ -161,6 +165,8 @@ class FakeConnector(LocalService):
         if kind in ("activity", "reply", "update"):
             if not isinstance(body, dict) or not body.get("type"):
                 return _error(400, "BadArgument")
+            if len(request.body) > self.max_activity_bytes:
+                return _error(413, ERROR_CODES[413])
             activity_id = target if kind == "update" else f"1761{next(self._ids):09d}"
             return _JsonReply({"id": activity_id}, 200 if kind == "update" else 201)
         if kind == "create conversation":

@@ -211,6 +211,15 @@ def test_a_fault_can_name_its_conversation_and_a_removed_bot_is_refused_for_good
     assert [_post(url, {"type": "message"}, token)[0] for _ in range(2)] == [403, 403]
 
 
+def test_an_activity_over_the_size_limit_is_refused(fake_entra, fake_connector):
+    token = _access_token(fake_entra)
+    url = fake_connector.service_url + "v3/conversations/a:1anne/activities"
+    big = {"type": "message", "text": "x" * 100_000}
+    status, body, _ = _post(url, big, token)
+    assert (status, body["error"]["code"]) == (413, "MessageSizeTooBig")
+    assert _post(url, {"type": "message", "text": "x" * 99_000}, token)[0] == 201
+
+
 def test_activities_are_built_as_teams_sends_them():
     personal = message_activity("kpi calls-under-25s", "a:1anne", ANNE, service_url="http://127.0.0.1:9/emea/")
     assert personal["text"] == "kpi calls-under-25s"

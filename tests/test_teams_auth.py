@@ -49,3 +49,14 @@ def test_a_token_for_this_bot_cannot_be_replayed_for_another_service_url(teams):
     activity["serviceUrl"] = "http://127.0.0.1:9/elsewhere/"
     assert teams.send(activity, token=token)[0] == 401
     assert teams.connector.requests() == []
+
+
+def test_the_bots_own_token_is_fetched_once_for_its_client_credentials_and_reused(teams):
+    for _ in range(3):
+        assert teams.send(_activity(teams))[0] == 200
+    teams.connector.wait_for(lambda: len(teams.connector.activities(ANNE_CHAT)) == 3)
+    [fetched] = teams.entra.token_requests()
+    assert (fetched.status, fetched.form["grant_type"], fetched.form["client_id"]) == (
+        200, "client_credentials", APP_ID)
+    assert fetched.form["scope"] == "https://api.botframework.com/.default"
+    assert len({r.token for r in teams.connector.requests()}) == 1
