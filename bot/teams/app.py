@@ -10,7 +10,6 @@ from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
 from microsoft_teams.apps import App
 
 from bot.settings import Settings
-from bot.teams.auth import SdkToken
 from bot.teams.errors import TeamsStartError
 from bot.teams.handlers import TeamsHandlers
 from bot.teams.ids import check_ids
@@ -80,7 +79,5 @@ def build_teams_app(settings: Settings, registry: CommandRegistry, platform: Tea
     _check_credentials(app, settings)
     if settings.teams_allow_unauthenticated:
         LOGGER.warning(UNAUTHENTICATED_WARNING)
-    elif not settings.teams_token_url:
-        platform.use_sdk_tokens(lambda scope: SdkToken(app, scope))   # the SDK's own Entra route, for all calls
     TeamsHandlers(registry, platform).register(app)
     return app

@@ -1,6 +1,6 @@
-"""The bot's outbound token for the Bot Connector: client credentials posted to KPIBOT_TEAMS_TOKEN_URL (tests,
-sovereign clouds), or the Microsoft Teams SDK's own Entra route for the tenant, cached until shortly before
-it expires. The connector transport and the SDK's App ask the same source."""
+"""The bot's outbound tokens (the Bot Connector's, Graph's): client credentials posted to KPIBOT_TEAMS_TOKEN_URL
+(tests, sovereign clouds), cached until shortly before they expire, or the Microsoft Teams SDK's own Entra
+route for the tenant. With the token URL, the connector transport and the SDK's App ask the same source."""
 from __future__ import annotations
 
 import asyncio
@@ -81,21 +81,29 @@ class ClientCredentialsToken:
         return await asyncio.to_thread(self.bearer)
 
 
-class SdkToken:
-    """The SDK's own Entra route (MSAL, client secret, the app's tenant) as a `bearer()` for the transport's
-    worker threads; MSAL keeps the token cached between calls."""
+class EntraToken:
+    """The SDK's own Entra route (MSAL with the client secret, for the app's tenant) as a `bearer()` for the
+    transport and the callers, in any process (`digest run` builds no App). MSAL keeps the token cached."""
 
-    def __init__(self, app, scope: str = BOT_SCOPE):
-        self._app = app
+    def __init__(self, client_id: str, client_secret: str, tenant_id: str | None, scope: str = BOT_SCOPE,
+                 cloud=None):
+        from microsoft_teams.api import ClientCredentials
+        from microsoft_teams.apps.token_manager import TokenManager
+
         self.scope = scope
+        self.tenant_id = tenant_id
+        self._manager = TokenManager(ClientCredentials(client_id=client_id, client_secret=client_secret,
+                                                       tenant_id=tenant_id), cloud)
+        self._lock = threading.Lock()
 
     def bearer(self) -> str:
-        try:
-            token = asyncio.run(self._app.token_provider.get_app_token(self.scope))
-        except Exception as exc:  # MSAL's errors are its own; the transport needs only ours
-            raise TokenError(f"no Bot Connector token from Entra: {type(exc).__name__}", permanent=False) from None
+        with self._lock:   # one MSAL call at a time; each from a thread with no event loop of its own
+            try:
+                token = asyncio.run(self._manager.get_app_token(self.scope, self.tenant_id))
+            except Exception as exc:  # MSAL's errors are its own; the transport needs only ours
+                raise TokenError(f"no token from Entra: {type(exc).__name__}: {exc}", permanent=False) from None
         if token is None:
-            raise TokenError("no Bot Connector token: the app has no credentials", permanent=True)
+            raise TokenError("no token from Entra: the app has no credentials", permanent=True)
         return str(token)
 
 
@@ -105,9 +113,3 @@ class NoToken:
     def bearer(self) -> str:
         return ""
 
-
-class NotStarted:
-    """Where the token comes from the SDK's App: until the app is built, there is none."""
-
-    def bearer(self) -> str:
-        raise TokenError("the Teams app has not started: no Bot Connector token yet", permanent=False)

@@ -62,41 +62,31 @@ class TeamsPlatform:
 
     @classmethod
     def from_settings(cls, settings, db: Database, clock: Callable[[], datetime] = _utcnow) -> "TeamsPlatform":
-        """The bot of TEAMS_APP_ID, its tokens from KPIBOT_TEAMS_TOKEN_URL where set (else from the SDK's Entra
-        route once the app is built: bot.teams.app), none for the local client that sends none."""
-        from bot.teams.auth import BOT_SCOPE, ClientCredentialsToken, NoToken, NotStarted
+        """The bot of TEAMS_APP_ID, its tokens from KPIBOT_TEAMS_TOKEN_URL where set, else from the SDK's Entra
+        route for the tenant; none for the local client that sends none."""
+        from bot.teams.auth import BOT_SCOPE, ClientCredentialsToken, EntraToken, NoToken
         from bot.teams.caller import ServiceCaller, graph_scope
         from bot.teams.files import TeamsFiles
         from bot.teams.identity import TeamsIdentities
         from bot.teams.transport import ConnectorTransport
 
         app_id, password = settings.teams_app_id or "", settings.teams_app_password or ""
-        if settings.teams_token_url:
+        tenant = settings.teams_tenant_id or None
+        if not (app_id and password):   # the local client that sends no token takes none back
+            bot_token = graph_token = NoToken()
+        elif settings.teams_token_url:
             bot_token = ClientCredentialsToken(settings.teams_token_url, app_id, password, BOT_SCOPE)
             graph_token = ClientCredentialsToken(settings.teams_token_url, app_id, password,
                                                  graph_scope(settings.teams_graph_url))
-        elif settings.teams_allow_unauthenticated and not app_id:
-            bot_token = graph_token = NoToken()
         else:
-            bot_token = graph_token = NotStarted()
+            bot_token = EntraToken(app_id, password, tenant, BOT_SCOPE)
+            graph_token = EntraToken(app_id, password, tenant, graph_scope(settings.teams_graph_url))
         graph = ServiceCaller(graph_token, base_url=settings.teams_graph_url) if app_id else None
         connector = ServiceCaller(bot_token)
         identities = TeamsIdentities.from_settings(settings, connector, graph)
-        files = TeamsFiles.from_settings(settings, identities)   # its channel store shares these callers
+        files = TeamsFiles.from_settings(settings, identities)
         return cls(db, ConnectorTransport(bot_token), bot_id=app_id, channel_files=settings.teams_channel_files,
                    clock=clock, identities=identities, files=files, tenant_id=settings.teams_tenant_id or "")
-
-    def use_sdk_tokens(self, token_for: Callable[[str], object]) -> None:
-        """Take every token (the connector's, Graph's) from the SDK's App: `token_for(scope)`."""
-        from bot.teams.auth import BOT_SCOPE
-        from bot.teams.caller import graph_scope
-
-        self.transport.token = token_for(BOT_SCOPE)
-        if self.identities is not None:
-            self.identities.connector.token = self.transport.token
-            if self.identities.graph is not None:
-                self.identities.graph.token = token_for(graph_scope(self.identities.graph.base_url))
-        # the channel files' callers are these same two (from_settings), so they take the tokens too
 
     # --- rendering ---------------------------------------------------------------------------------------
 
