@@ -164,7 +164,8 @@ def smoke(out: Path, folder: Path) -> str:
     running: list[subprocess.Popen] = []
     try:
         # In the temporary folder, so that no .env of the checkout's (real credentials) is read.
-        bot = start(kpibot_command() + ["serve", "--teams-port", str(bot_port)], logs["kpibot serve"], env=env,
+        bot = start(kpibot_command() + ["serve", "--teams-host", "127.0.0.1", "--teams-port", str(bot_port)],
+                    logs["kpibot serve"], env=env,
                     cwd=folder)
         running.append(bot)
         wait_for("kpibot serve", lambda: listening(bot_port), BOT_START_S, bot)

@@ -97,6 +97,10 @@ async function main() {
     const text = (await card.innerText()).replace(/\s+/g, " ").trim();
     console.log(`teams smoke: "${given.say}" answered with a card: ${text.slice(0, 300)}`);
     console.log(`teams smoke: screenshot ${given.out}; refused outside requests to ${[...blocked].sort().join(", ") || "nothing"}`);
+    // The log panel lists each activity the Playground sent and the bot's HTTP status: say which the bot failed.
+    const shown = await page.locator("body").innerText();
+    const failed = [...shown.matchAll(/User Application\s+(\w+)\s+([45]\d\d)\b/g)].map((m) => `${m[1]} ${m[2]}`);
+    if (failed.length) console.log(`teams smoke: warning: the bot answered the Playground with ${failed.join(", ")}`);
     status = 0;
   } catch (error) {
     console.error(`teams smoke: ${error.message}`);
