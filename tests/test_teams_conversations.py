@@ -126,3 +126,14 @@ def test_tell_user_in_a_tenant_with_no_reference_is_gone(platform):
     with pytest.raises(DeliveryError) as raised:
         platform.tell_user(ANNE.aad_object_id, "x", TENANT_ID)
     assert raised.value.failure is Failure.GONE
+
+
+def test_a_conversation_mentioned_to_a_person_is_named_by_its_stored_type(db, platform, fake_connector):
+    from answers.mentions import conversation
+
+    fake_connector.add_member(ANNE)
+    conversations.remember(db, Address("teams", CHANNEL, TENANT_ID, _ref(fake_connector.service_url)), T0)
+    platform.tell_user(ANNE.aad_object_id, f"Check {conversation(CHANNEL)} and {conversation('19:x@thread.v2')}.",
+                       TENANT_ID)
+    [told] = fake_connector.activities(fake_connector.personal_chat(ANNE.id))
+    assert told["text"] == "Check that channel and that conversation."

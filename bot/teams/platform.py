@@ -36,10 +36,8 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def teams_text(text: str) -> str:
-    """The bot's own text to one person, its mention tokens as words Teams shows."""
-    return format_mentions(text, lambda c: "that chat" if c.startswith("a:") else "that channel",
-                           lambda p: "you")
+# A conversation mentioned in the bot's own text to a person, by the type Teams stored for it.
+CONVERSATION_WORDS = {CHANNEL: "that channel", GROUP_CHAT: "that group chat", PERSONAL: "our personal chat"}
 
 
 class TeamsPlatform:
@@ -165,7 +163,17 @@ class TeamsPlatform:
     def tell_user(self, user_id: str, text: str, workspace: str = "") -> None:
         """A message in the person's personal chat with the bot (made through the connector when needed)."""
         chat = self.personal_chat(user_id, workspace)
-        self.post(chat, [{"type": "message", "text": teams_text(text)}])
+        self.post(chat, [{"type": "message", "text": self.words(text, workspace)}])
+
+    def words(self, text: str, workspace: str) -> str:
+        """The bot's own text with its mention tokens as words Teams shows: a conversation by its stored type
+        (Teams has no way to link one in plain text), a person as "you" (the text is to them)."""
+        def conversation(conversation_id: str) -> str:
+            stored = self.stored(Address(PLATFORM, conversation_id, workspace))
+            kind = stored.reference.get("conversation_type") if stored is not None else None
+            return CONVERSATION_WORDS.get(kind, "that conversation")
+
+        return format_mentions(text, conversation, lambda person: "you")
 
     def address(self, conversation: str) -> Address:
         """A Teams conversation named by its id (`digest run --channel`): as stored, with its tenant; else in
