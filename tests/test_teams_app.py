@@ -157,3 +157,12 @@ def test_unauthenticated_switch_answers_a_client_that_sends_no_token(demo_db, fa
         finally:
             running.stop()
     assert any("ACCEPTED WITHOUT ANY TOKEN CHECK" in r.getMessage() for r in caplog.records)
+
+
+def test_a_message_without_a_service_url_is_ignored(teams, fake_entra, fake_connector):
+    _, running = teams
+    activity = message_activity("digest subscribe weekly", PERSONAL_CHAT, ANNE, service_url="")
+    activity.pop("serviceUrl", None)
+    status, _ = send_activity(running.url, activity, fake_entra.mint_inbound(fake_connector.service_url))
+    assert status == 200   # the SDK took the token; the handler takes nothing from it
+    assert fake_connector.activities() == []

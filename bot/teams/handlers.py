@@ -133,6 +133,11 @@ class TeamsHandlers:
 
     async def message(self, ctx) -> None:
         activity = ctx.activity
+        if not activity.service_url:
+            # The SDK binds a token to the activity's serviceUrl only when there is one; with none, nothing
+            # says where the token came from, or where an answer could go.
+            LOGGER.warning("ignored a Teams message with no serviceUrl (id %s)", str(activity.id)[:64])
+            return
         address = self.address(activity)
         here = Address(PLATFORM, activity.conversation.id, address.workspace, address.reference)  # its thread
         await asyncio.to_thread(self._remember, activity, address)
