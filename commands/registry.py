@@ -48,6 +48,9 @@ class CommandRequest:
     workspace: str = ""
     # When the platform says the request was made (Unix seconds, as it signed it), for how long its key is kept.
     request_time: int | None = None
+    # How long after `request_time` the platform would still take this request as authentic (seconds); None: a
+    # signed request's few minutes (storage.replays). Its key is remembered that long.
+    replay_window: int | None = None
 
     @property
     def address(self) -> Address:
@@ -189,7 +192,7 @@ class CommandRegistry:
         from storage.replays import first_time
 
         now = self.context.clock().timestamp()   # the one clock commands run by
-        if first_time(self.context.db, request.request_key, request.request_time, now=now):
+        if first_time(self.context.db, request.request_key, request.request_time, now=now, window=request.replay_window):
             return False
         LOGGER.warning("refused a replayed %s from %s in %s", request.command, request.user_id, request.channel_id)
         return True

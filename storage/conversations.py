@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storage.addresses import Address
 from storage.db import Database
@@ -23,13 +24,24 @@ def _address(row: ConversationRow) -> Address:
 
 def remember(db: Database, address: Address, now: datetime, user_id: str | None = None) -> bool:
     """Store (or refresh) `address` with its reference; a conversation marked removed is live again (the app was
-    added back). `user_id`: the person, for a personal chat. True when the reference is new or changed."""
+    added back). `user_id`: the person, for a personal chat. True when the reference is new or changed.
+
+    Teams sends an install and a conversation update for the same conversation at the same moment: when
+    another request stores the row first, this one refreshes that row instead of failing."""
+    try:
+        return _remember(db, address, now, user_id)
+    except IntegrityError:   # inserted meanwhile by the other request: now there is a row to refresh
+        return _remember(db, address, now, user_id)
+
+
+def _remember(db: Database, address: Address, now: datetime, user_id: str | None) -> bool:
     with db.session() as session:
         row = _row(session, address)
         if row is None:
             session.add(ConversationRow(platform=address.platform, workspace=address.workspace,
                                         conversation_id=address.conversation, reference=dict(address.reference),
                                         user_id=user_id, updated_at=now))
+            session.flush()
             return True
         changed = row.reference != address.reference or row.removed_at is not None
         if changed:

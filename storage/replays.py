@@ -25,9 +25,11 @@ SIGNATURE_WINDOW_SECONDS = 5 * 60
 CLOCK_MARGIN_SECONDS = 60
 
 
-def first_time(db: Database, key: str, timestamp: int | None, now: float | None = None) -> bool:
+def first_time(db: Database, key: str, timestamp: int | None, now: float | None = None,
+               window: int | None = None) -> bool:
     """True the first time `key` (signed at `timestamp`, Unix seconds; now if the platform gave no time) is
-    seen, False on every repeat.
+    seen, False on every repeat. `window`: how long after `timestamp` the platform would still take the
+    request (default SIGNATURE_WINDOW_SECONDS); the key is kept that long.
 
     Whoever inserts the key first wins; the key is committed before the request runs, so two copies
     arriving together on two replicas cannot both be carried out. Database errors propagate: a request
@@ -36,7 +38,8 @@ def first_time(db: Database, key: str, timestamp: int | None, now: float | None 
     now = time.time() if now is None else now
     timestamp = int(now) if timestamp is None else timestamp
     _prune(db, now)
-    expires = datetime.fromtimestamp(timestamp + SIGNATURE_WINDOW_SECONDS + CLOCK_MARGIN_SECONDS, timezone.utc)
+    window = SIGNATURE_WINDOW_SECONDS if window is None else window
+    expires = datetime.fromtimestamp(timestamp + window + CLOCK_MARGIN_SECONDS, timezone.utc)
     try:
         with db.session() as session:
             session.add(SeenRequestRow(key=_digest(key), expires_at=expires))

@@ -91,3 +91,26 @@ def test_a_key_that_cannot_be_recorded_leaves_the_request_undone(demo_db, regist
     assert answer.title == DATA_UNAVAILABLE
     assert notes_stored(demo_db) == 0
     assert [e.outcome for e in entries(demo_db) if e.action == "/kpi"] == ["unavailable"]
+
+
+def test_a_request_the_platform_takes_for_longer_is_remembered_for_longer(demo_db, settings):
+    """A Teams activity passes its token check for about an hour: sent again 40 minutes later, it is still
+    refused. With a signed request's few minutes (the default), its key is gone by then, and it would run."""
+    from datetime import timedelta
+
+    from bot.app import build_registry
+
+    editors = settings.model_copy(update={"editor_user_ids": "U0EDITOR"})
+    moment = [PANEL_DAY]
+    registry = build_registry(editors, demo_db, clock=lambda: moment[0])
+    hour_long = CommandRequest("/kpi", NOTE, user_id="U0EDITOR", channel_id="C0PERF", request_key="teams:a1:c1",
+                               platform="teams", workspace="W1", request_time=SIGNED_AT, replay_window=2 * 3600)
+    assert registry.dispatch(hour_long).title.startswith("Observation saved")
+    moment[0] = PANEL_DAY + timedelta(minutes=40)
+    assert registry.dispatch(hour_long).title == ALREADY_DONE
+    assert notes_stored(demo_db) == 1
+    minutes_long = note(key="slack:a2")
+    moment[0] = PANEL_DAY
+    assert registry.dispatch(minutes_long).title.startswith("Observation saved")
+    moment[0] = PANEL_DAY + timedelta(minutes=40)   # the key was pruned with its window: not remembered now
+    assert registry.dispatch(minutes_long).title.startswith("Observation saved")

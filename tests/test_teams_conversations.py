@@ -42,6 +42,34 @@ def test_a_reference_is_stored_refreshed_and_found(db):
     assert conversations.reference(db, Address("teams", CHANNEL, "another-tenant")) is None
 
 
+def test_an_install_and_an_update_stored_at_the_same_moment_both_succeed(db):
+    """Teams sends installationUpdate and conversationUpdate together: the second request finds no row when it
+    looks, and the first one's row when it inserts. It refreshes that row instead of failing (HTTP 500)."""
+    from sqlalchemy import event, insert
+    from sqlalchemy.orm import Session
+
+    from storage.models import ConversationRow
+
+    address = Address("teams", CHANNEL, TENANT_ID, _ref("https://smba.trafficmanager.net/emea/"))
+    raced = []
+
+    def other_request_first(session, context, instances):
+        if not raced:   # once: the other request's row is committed between this one's look and its insert
+            raced.append(True)
+            with db.engine.begin() as connection:
+                connection.execute(insert(ConversationRow).values(
+                    platform="teams", workspace=TENANT_ID, conversation_id=CHANNEL, reference={}, updated_at=T0))
+
+    event.listen(Session, "before_flush", other_request_first)
+    try:
+        assert conversations.remember(db, address, T0 + timedelta(seconds=1)) is True   # its reference refreshed
+    finally:
+        event.remove(Session, "before_flush", other_request_first)
+    assert raced == [True]
+    found = conversations.reference(db, Address("teams", CHANNEL, TENANT_ID))
+    assert found.reference["service_url"] == "https://smba.trafficmanager.net/emea/"
+
+
 def test_a_personal_chat_is_found_by_tenant_and_person(db):
     chat = Address("teams", "a:1anne", TENANT_ID, _ref("https://smba.trafficmanager.net/emea/", "personal"))
     conversations.remember(db, chat, T0, user_id=ANNE.aad_object_id)

@@ -50,7 +50,9 @@ class ServiceCaller:
             bearer = self.token.bearer()
         except Exception as exc:  # the token source's own error (TokenError), whatever its kind
             raise CallFailed(f"no token: {exc}") from None
-        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {bearer}"}
+        headers = dict(kwargs.pop("headers", {}))
+        if bearer:   # none in local trials without credentials (the Playground): send no empty header
+            headers["Authorization"] = f"Bearer {bearer}"
         try:
             return self.http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as exc:

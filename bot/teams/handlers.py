@@ -17,6 +17,9 @@ from storage import conversations
 from storage.addresses import Address
 
 LOGGER = logging.getLogger(__name__)
+# A Bot Framework token is good for about an hour: an activity sent again inside that time passes the token
+# check, so its id is remembered (and a repeat refused) for longer than that.
+REPLAY_WINDOW_SECONDS = 2 * 60 * 60
 
 WORKING = "Working on it: the answer will appear here in a moment."
 SENT_PRIVATELY = "I've sent my answer to {who} in our personal chat."
@@ -129,7 +132,8 @@ class TeamsHandlers:
             command=command.lower(), text=text.strip(), user_id=user_id, channel_id=address.conversation,
             is_guest=asker.is_guest, groups=asker.groups, direct_with_bot=asker.direct_with_bot,
             request_key=f"teams:{activity.id}:{activity.conversation.id}" if activity.id else "",
-            platform=PLATFORM, workspace=address.workspace, request_time=_request_time(activity))
+            platform=PLATFORM, workspace=address.workspace, request_time=_request_time(activity),
+            replay_window=REPLAY_WINDOW_SECONDS)
 
     async def message(self, ctx) -> None:
         activity = ctx.activity
