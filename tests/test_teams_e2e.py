@@ -60,3 +60,34 @@ def test_a_guest_is_refused(teams):
     assert teams.say("kpi calls-under-25s", chat, GUEST)[0] == 200
     [answer] = teams.connector.wait_for(lambda: teams.connector.activities(chat))
     assert "58%" not in " ".join(activity_texts(answer))
+
+
+def test_a_case_list_asked_in_an_allowed_channel_reaches_a_viewer_as_counts_only(demo_db):
+    """Review case references are for the allowed channels and the bot's own chat with an editor or admin. Asked
+    in an allowed channel, the answer goes to the asker's personal chat: there a viewer gets the counts, and an
+    admin the list."""
+    from bot.teams.serving import start_teams
+    from bot.wiring import build_kpibot
+    from tests.fake_teams import FakeConnector, FakeEntra
+    from tests.teams_e2e_kit import ADMIN, PANEL_DAY, TeamsRig, free_port, teams_settings
+
+    cases = "19:perf0cases@thread.tacv2"
+    with FakeEntra() as entra, FakeConnector(entra) as connector:
+        for person in (ANNE, ADMIN):
+            connector.add_member(person)
+        settings = teams_settings(demo_db.url, entra, sensitive_channel_ids=cases)
+        server = start_teams(build_kpibot(settings, demo_db, clock=lambda: PANEL_DAY), "127.0.0.1", free_port())
+        try:
+            rig = TeamsRig(entra, connector, None, server.url)
+            for person in (ANNE, ADMIN):
+                assert rig.say("reviews overdue", cases, person, "channel")[0] == 200
+            anne_chat = connector.wait_for(lambda: connector.personal_chat(ANNE.id))
+            admin_chat = connector.wait_for(lambda: connector.personal_chat(ADMIN.id))
+            [anne_card] = connector.wait_for(lambda: rig.cards(anne_chat))
+            [admin_card] = connector.wait_for(lambda: rig.cards(admin_chat))
+        finally:
+            server.stop()
+    anne_words, admin_words = " ".join(card_texts(anne_card)), " ".join(card_texts(admin_card))
+    assert card_texts(anne_card)[0] == card_texts(admin_card)[0] == "7 complaint reviews overdue on 27 Oct 2025"
+    assert "CR-" not in anne_words and "Counts only here" in anne_words
+    assert "CR-" in admin_words

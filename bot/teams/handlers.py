@@ -3,6 +3,8 @@ the registry and is answered with cards, privately where the answer is not publi
 events keep the conversation references and retire a removed conversation's digests."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncio
 import logging
 from datetime import datetime, timezone
@@ -177,7 +179,10 @@ class TeamsHandlers:
         try:
             chat = self.platform.personal_chat(request.user_id, request.workspace, member_id=activity.from_.id,
                                                service_url=here.reference.get("service_url"))
-            self.platform.post(chat, self.platform.activities(response))
+            # The answer lands in the personal chat: it is shown as that place may see it (case lists only to an
+            # editor or admin there), whatever the channel it was asked in may see.
+            there = replace(request, channel_id=chat.conversation, direct_with_bot=True)
+            self.platform.post(chat, self.platform.activities(self.registry.shown_here(there, response)))
         except DeliveryError as exc:
             self.platform.post(here, [{"type": "message", "text": NOT_SENT_PRIVATELY.format(error=exc.detail)}])
             return
