@@ -83,10 +83,10 @@ def test_digest_run_twice_posts_one_card_with_its_charts(teams, demo_db, cli):
     assert second.exit_code == 0, second.output
     assert f"weekly digest 2025-W41 to {CHANNEL}: already delivered or being delivered: nothing posted" \
         in second.output
-    # One delivery: the digest's card with its ledger key, continued in as many more as the size guard needs
-    # (the parts are not fixed here); nothing more on the second run.
+    # One message: the digest's card with its ledger key and its three charts inside (a digest too large for
+    # one card would continue in more, each titled "(continued)"); nothing more on the second run.
     posts = _posts_to_channel(teams, since)
-    assert posts and all(post.status == 201 for post in posts)
+    assert len(posts) == 1 and posts[0].status == 201
     assert all(teams.entra.verify(post.token) is not None for post in posts)
     cards = [attachment["content"] for post in posts for attachment in post.body["attachments"]]
     for card in cards:
