@@ -45,25 +45,10 @@ def _import(kind: str, path: Path, loaded_by: Optional[str]) -> None:
 
 
 def _load(db, kind: str, path: Path, who: str) -> None:
-    at = now()
+    from storage.importers.load import load
+
     with db.session() as session:
-        if kind == "observations":
-            from storage.importers.observations import import_observations
-            from storage.repository import read_catalog
-
-            result = import_observations(session, path, read_catalog(session), who, at)
-        elif kind == "reviews":
-            from storage.importers.reviews import import_reviews
-
-            result = import_reviews(session, path, who, at)
-        elif kind == "csp-allocations":
-            from storage.importers.csp import import_csp_allocations
-
-            result = import_csp_allocations(session, path, who, at)
-        else:
-            from storage.importers.csp import import_csp_spend
-
-            result = import_csp_spend(session, path, who, at)
+        result = load(session, kind, path, who, now())
     echo(result.summary())   # the importer audited the change in its own transaction
 
 
