@@ -1,5 +1,5 @@
 """Slash commands: one module per command, each parsing text, querying storage and building a Response."""
-from commands import csp, digest, kpi, reviews, snapshot
+from commands import alert, csp, digest, kpi, reviews, snapshot
 from commands.registry import CommandRegistry
 
 
@@ -10,3 +10,4 @@ def register(registry: CommandRegistry) -> None:
     csp.register(registry)
     digest.register(registry)
     snapshot.register(registry)
+    alert.register(registry)

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from answers.context import CommandContext
 from answers.mentions import conversation as mention, mentioned_conversation
 from answers.response import Response, Table, error, shorten
+from commands.conversations import subscribed_address
 from commands.options import OptionError, split_options
-from commands.registry import CONSOLE_CHANNEL, CONSOLE_PLATFORM, CommandRegistry, CommandRequest
+from commands.registry import CONSOLE_CHANNEL, CommandRegistry, CommandRequest
 from storage import digest_store
-from storage.addresses import Address
 
 HELP = """/digest subscribe weekly|quarterly [#channel] [on monday] [at 08:00] - send a digest to a channel
 /digest unsubscribe weekly|quarterly [#channel] - stop it
@@ -109,16 +109,6 @@ def _parse_schedule(words: list[str]) -> tuple[str | None, str, int, int, str | 
     return channel, day, hour, minute, None
 
 
-def _subscribed(context: CommandContext, request: CommandRequest, channel: str | None) -> Address:
-    """The conversation a subscription is for: where it was asked, or the one named there, on the platform it
-    was asked from. A channel named at the console is the chat platform's (the console has no channels)."""
-    if channel is None:
-        return request.address
-    if request.platform == CONSOLE_PLATFORM and context.chat_platform:
-        return Address(context.chat_platform, channel)
-    return Address(request.platform, channel, request.workspace)
-
-
 def change_subscription(context: CommandContext, request: CommandRequest, verb: str, kind: str,
                         words: list[str]) -> Response:
     from digests.schedule import Schedule, ScheduleError
@@ -128,7 +118,7 @@ def change_subscription(context: CommandContext, request: CommandRequest, verb: 
         return error(problem, BAD_CHANNEL_HINT if "channel" in problem else USAGE)
     if channel is None and request.channel_id == CONSOLE_CHANNEL and verb == "subscribe":
         return error(NO_CHANNEL_HERE, NO_CHANNEL_HERE_HINT.format(kind=kind))
-    address = _subscribed(context, request, channel)
+    address = subscribed_address(context, request, channel)
     channel, named = address.conversation, mention(address.conversation)
     now = context.clock()
     if verb == "unsubscribe":

@@ -319,3 +319,30 @@ class ConversationRow(Base):
     user_id: Mapped[str | None] = mapped_column(String(400))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AlertSubscriptionRow(Base):
+    """A conversation's alert, by its address as digest subscriptions are: RAG turns (of a section, or of any
+    metric; `section` "" for any), a metric crossing a line (`metric_slug`, `direction`, `limit_value`), or the
+    complaint reviews due within `days`. The fields that do not apply to a kind are "" or NULL; the unique key
+    makes one alert of each kind, section, metric and direction per conversation."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "conversation_id", "kind", "section", "metric_slug",
+                                       "direction", name="uq_alert_subscriptions_address_alert"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
+    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
+    reference: Mapped[dict | None] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(12))
+    section: Mapped[str] = mapped_column(String(120), default="")
+    metric_slug: Mapped[str] = mapped_column(String(80), default="")
+    direction: Mapped[str] = mapped_column(String(8), default="")
+    limit_value: Mapped[float | None] = mapped_column(Float)
+    days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

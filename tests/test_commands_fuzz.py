@@ -27,7 +27,7 @@ def registry(demo_db, settings):
     return build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
 
 
-FUZZED = ["/kpi", "/reviews", "/csp", "/digest", "/snapshot"]
+FUZZED = ["/kpi", "/reviews", "/csp", "/digest", "/snapshot", "/alert"]
 
 
 def without_slow_words(command: str, text: str) -> str:
