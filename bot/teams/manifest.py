@@ -48,7 +48,6 @@ COMMANDS = (
     ("csp", "CSP balances this financial year: csp, or csp <area>"),
     ("digest", "Weekly or quarterly digests here: digest subscribe weekly, digest list, digest preview"),
     ("snapshot", "The Panel paper's tables and charts as Word and PDF: snapshot 2025/26 Q2"),
-    ("alert", "Alerts here when a metric turns worse or reviews near their deadline: alert subscribe rag, alert list"),
     ("help", "What kpibot can answer, and how to ask"),
 )
 
