@@ -48,6 +48,9 @@ FORMS = {
                 "preview weekly as of 2025-10-14", "preview", "preview daily", "subscribe weekly",
                 f"subscribe weekly <#{PLACE}|general>", f"subscribe weekly <#{ALLOWED}|gov>", "subscribe quarterly",
                 "unsubscribe weekly", f"unsubscribe weekly <#{ALLOWED}|gov>", "subscribe weekly on friday at 09:00"],
+    "/alert": ["", "help", "list", "subscribe rag", "subscribe rag public interaction", "subscribe reviews due 7",
+               f"subscribe reviews due 7 <#{PLACE}|general>", f"subscribe reviews due 1 <#{ALLOWED}|gov>",
+               "subscribe calls-under-25s below 58%", "unsubscribe reviews due 7"],
 }
 # Buttons carrying a case list's command, as a message might offer them: clicked as well as typed.
 CLICKED_AS_BUTTONS = ["/digest preview weekly", "/digest preview quarterly", "/reviews overdue",
