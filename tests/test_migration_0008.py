@@ -6,12 +6,10 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-from storage.db import _alembic_config, make_engine
-from tests.conftest import BACKENDS, _normalise
+from tests.conftest import BACKENDS
+from tests.migration_kit import database_at, migrate
 
 UTC = timezone.utc
 TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -60,30 +58,8 @@ AUDIT = [
 @pytest.fixture(params=BACKENDS)
 def url_at_0007(request, tmp_path):
     """An empty database of its own (not the suite's shared one), migrated to revision 0007."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'at-0007.db'}", None
-    else:
-        shared = make_url(_normalise(request.getfixturevalue("postgres_url")))
-        own = shared.set(database=f"{shared.database}_m0008")
-        admin = create_engine(shared.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
-            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
-        url, drop = own.render_as_string(hide_password=False), (admin, own.database)
-    engine = make_engine(url)
-    _migrate(engine, "0007")
-    yield url, engine
-    engine.dispose()
-    if drop:
-        admin, name = drop
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
-def _migrate(engine, revision: str, down: bool = False) -> None:
-    with engine.begin() as connection:
-        (command.downgrade if down else command.upgrade)(_alembic_config(connection), revision)
+    with database_at(request, tmp_path, "0007") as (url, engine):
+        yield url, engine
 
 
 def _insert(connection, table: str, columns: str, rows) -> None:
@@ -128,7 +104,7 @@ def _plain(value):
 def test_every_row_arrives_as_a_slack_address(url_at_0007):
     _, engine = url_at_0007
     _fill_at_0007(engine)
-    _migrate(engine, "0008")
+    migrate(engine, "0008")
     assert _rows(engine, "SELECT id, platform, workspace, conversation_id, reference, kind, day_of_week, hour, "
                          "minute, timezone, active, created_by, created_at, updated_at, problem_reported_at "
                          "FROM digest_subscriptions ORDER BY id") == [
@@ -170,7 +146,7 @@ def test_every_row_arrives_as_a_slack_address(url_at_0007):
 def test_the_ledger_still_allows_one_delivery_per_address_and_period(url_at_0007):
     _, engine = url_at_0007
     _fill_at_0007(engine)
-    _migrate(engine, "0008")
+    migrate(engine, "0008")
     # Ids given, as the rows above were: PostgreSQL's sequence has not counted those.
     again = ("INSERT INTO digest_deliveries (id, platform, workspace, conversation_id, kind, period, scheduled_for, "
              "state, claimed_by, claimed_at, attempts, permanent, triggered_by) VALUES ({id}, '{platform}', '', "
@@ -186,8 +162,8 @@ def test_the_ledger_still_allows_one_delivery_per_address_and_period(url_at_0007
 def test_downgrade_gives_the_slack_rows_back(url_at_0007):
     _, engine = url_at_0007
     _fill_at_0007(engine)
-    _migrate(engine, "0008")
-    _migrate(engine, "0007", down=True)
+    migrate(engine, "0008")
+    migrate(engine, "0007", down=True)
     assert _rows(engine, "SELECT id, channel_id, kind, created_by FROM digest_subscriptions ORDER BY id") == [
         (1, "C07LEADS01", "weekly", "U02ADMIN9"), (2, "C07LEADS01", "quarterly", "U02ADMIN9"),
         (3, "G01PRIVATE", "weekly", "W0ENTERPR")]
@@ -201,11 +177,11 @@ def test_downgrade_gives_the_slack_rows_back(url_at_0007):
 
 def test_downgrade_refuses_rows_the_old_schema_cannot_hold(url_at_0007):
     _, engine = url_at_0007
-    _migrate(engine, "0008")
+    migrate(engine, "0008")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO digest_subscriptions (platform, workspace, conversation_id, kind, "
                                 "day_of_week, hour, minute, timezone, active, created_by, created_at, updated_at) "
                                 "VALUES ('teams', 'tenant-1', '19:abc@thread.tacv2', 'weekly', 'mon', 8, 0, "
                                 "'Europe/London', true, 'u1', '2025-10-01 00:00:00', '2025-10-01 00:00:00')"))
     with pytest.raises(RuntimeError, match="cannot downgrade below 0008: 1 rows of digest_subscriptions"):
-        _migrate(engine, "0007", down=True)
+        migrate(engine, "0007", down=True)

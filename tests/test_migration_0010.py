@@ -4,13 +4,11 @@ goes again on the way back."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import _alembic_config, make_engine
-from tests.conftest import BACKENDS, _normalise
+from tests.conftest import BACKENDS
+from tests.migration_kit import database_at, insert, migrate
 
 SUBSCRIPTION = {"id": 1, "platform": "slack", "workspace": "", "conversation_id": "C07LEADS01", "kind": "weekly",
                 "day_of_week": "mon", "hour": 8, "minute": 0, "timezone": "Europe/London", "active": True,
@@ -34,53 +32,25 @@ REVIEWS = {**ALERT, "kind": "reviews", "section": "", "metric_slug": "", "direct
 @pytest.fixture(params=BACKENDS)
 def engine_at_0009(request, tmp_path):
     """An empty database of its own, migrated to revision 0009."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'at-0009.db'}", None
-    else:
-        shared = make_url(_normalise(request.getfixturevalue("postgres_url")))
-        own = shared.set(database=f"{shared.database}_m0010")
-        admin = create_engine(shared.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
-            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
-        url, drop = own.render_as_string(hide_password=False), (admin, own.database)
-    engine = make_engine(url)
-    _migrate(engine, "0009")
-    yield engine
-    engine.dispose()
-    if drop:
-        admin, name = drop
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
-def _migrate(engine, revision: str, down: bool = False) -> None:
-    with engine.begin() as connection:
-        (command.downgrade if down else command.upgrade)(_alembic_config(connection), revision)
-
-
-def _insert(engine, table: str, row: dict) -> None:
-    with engine.begin() as connection:
-        connection.execute(text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"),
-                           row)
+    with database_at(request, tmp_path, "0009") as (_, engine):
+        yield engine
 
 
 def _with_rows(engine) -> None:
-    _insert(engine, "digest_subscriptions", SUBSCRIPTION)
-    _insert(engine, "conversations", CONVERSATION)
+    insert(engine, "digest_subscriptions", SUBSCRIPTION)
+    insert(engine, "conversations", CONVERSATION)
 
 
 def test_the_table_arrives_and_the_rest_is_untouched(engine_at_0009):
     engine = engine_at_0009
     _with_rows(engine)
-    _migrate(engine, "0010")
+    migrate(engine, "0010")
     columns = {c["name"] for c in inspect(engine).get_columns("alert_subscriptions")}
     assert columns == {"id", "platform", "workspace", "conversation_id", "reference", "kind", "section",
                        "metric_slug", "direction", "limit_value", "days", "active", "created_by", "created_at",
                        "updated_at"}
     for row in (RAG, THRESHOLD, REVIEWS):
-        _insert(engine, "alert_subscriptions", row)
+        insert(engine, "alert_subscriptions", row)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT kind, section, metric_slug, direction, limit_value, days FROM "
                                        "alert_subscriptions ORDER BY id")).all() == [
@@ -90,20 +60,20 @@ def test_the_table_arrives_and_the_rest_is_untouched(engine_at_0009):
             (1, "C07LEADS01", "weekly", True)]
         assert connection.execute(text("SELECT conversation_id FROM conversations")).all() == [
             ("19:perf0general@thread.tacv2",)]
-    _insert(engine, "alert_subscriptions", {**THRESHOLD, "direction": "above"})   # the other way is another alert
+    insert(engine, "alert_subscriptions", {**THRESHOLD, "direction": "above"})   # the other way is another alert
     with pytest.raises(IntegrityError):
-        _insert(engine, "alert_subscriptions", {**THRESHOLD, "limit_value": 60.0})   # one per metric and direction
+        insert(engine, "alert_subscriptions", {**THRESHOLD, "limit_value": 60.0})   # one per metric and direction
 
 
 def test_the_way_back_drops_the_table_and_keeps_the_rest(engine_at_0009):
     engine = engine_at_0009
     _with_rows(engine)
-    _migrate(engine, "0010")
-    _insert(engine, "alert_subscriptions", RAG)
-    _migrate(engine, "0009", down=True)
+    migrate(engine, "0010")
+    insert(engine, "alert_subscriptions", RAG)
+    migrate(engine, "0009", down=True)
     assert "alert_subscriptions" not in inspect(engine).get_table_names()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM digest_subscriptions")).scalar() == 1
         assert connection.execute(text("SELECT count(*) FROM conversations")).scalar() == 1
-    _migrate(engine, "0010")
+    migrate(engine, "0010")
     assert "alert_subscriptions" in inspect(engine).get_table_names()
