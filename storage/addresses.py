@@ -28,3 +28,22 @@ class Address:
     def __str__(self) -> str:
         """For logs: platform, then workspace and conversation."""
         return ":".join(part for part in (self.platform, self.workspace, self.conversation) if part)
+
+
+# --- a table's address columns (platform, workspace, conversation_id, reference), for every store ----------
+
+def where_at(row_class, address: Address) -> list:
+    """The conditions that pick `address`'s rows of a table with address columns."""
+    return [row_class.platform == address.platform, row_class.workspace == address.workspace,
+            row_class.conversation_id == address.conversation]
+
+
+def address_of(row) -> Address:
+    """The address a row with address columns names, its reference filled in."""
+    return Address(row.platform, row.conversation_id, row.workspace, dict(row.reference or {}))
+
+
+def address_columns(address: Address) -> dict:
+    """The address columns' values for `address` (no reference stored as NULL)."""
+    return dict(platform=address.platform, workspace=address.workspace, conversation_id=address.conversation,
+                reference=address.reference or None)

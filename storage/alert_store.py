@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from storage.addresses import Address
+from storage.addresses import Address, address_of, where_at
 from storage.db import Database
 from storage.models import AlertSubscriptionRow
 from storage.repository import aware_utc
@@ -34,15 +34,14 @@ class AlertSubscription:
 
 
 def _subscription(row: AlertSubscriptionRow) -> AlertSubscription:
-    return AlertSubscription(row.id, Address(row.platform, row.conversation_id, row.workspace, row.reference or {}),
+    return AlertSubscription(row.id, address_of(row),
                              row.kind, row.section, row.metric_slug, row.direction, row.limit_value, row.days,
                              row.created_by, aware_utc(row.created_at), row.active)
 
 
 def _same(address: Address, kind: str, section: str, metric: str, direction: str) -> list:
     """The conditions that pick one alert of a conversation: its kind, section, metric and direction."""
-    return [AlertSubscriptionRow.platform == address.platform, AlertSubscriptionRow.workspace == address.workspace,
-            AlertSubscriptionRow.conversation_id == address.conversation, AlertSubscriptionRow.kind == kind,
+    return [*where_at(AlertSubscriptionRow, address), AlertSubscriptionRow.kind == kind,
             AlertSubscriptionRow.section == section, AlertSubscriptionRow.metric_slug == metric,
             AlertSubscriptionRow.direction == direction]
 
@@ -85,8 +84,7 @@ def subscriptions_at(db: Database, address: Address) -> list[AlertSubscription]:
     """A conversation's active alerts, oldest first."""
     with db.session() as session:
         return [_subscription(row) for row in session.scalars(select(AlertSubscriptionRow).where(
-            AlertSubscriptionRow.platform == address.platform, AlertSubscriptionRow.workspace == address.workspace,
-            AlertSubscriptionRow.conversation_id == address.conversation, AlertSubscriptionRow.active.is_(True),
+            *where_at(AlertSubscriptionRow, address), AlertSubscriptionRow.active.is_(True),
         ).order_by(AlertSubscriptionRow.id))]
 
 

@@ -7,19 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storage.addresses import Address
+from storage.addresses import Address, address_of, where_at
 from storage.db import Database
 from storage.models import ConversationRow
 
 
 def _row(session, address: Address) -> ConversationRow | None:
-    return session.scalar(select(ConversationRow).where(
-        ConversationRow.platform == address.platform, ConversationRow.workspace == address.workspace,
-        ConversationRow.conversation_id == address.conversation))
-
-
-def _address(row: ConversationRow) -> Address:
-    return Address(row.platform, row.conversation_id, row.workspace, dict(row.reference or {}))
+    return session.scalar(select(ConversationRow).where(*where_at(ConversationRow, address)))
 
 
 def remember(db: Database, address: Address, now: datetime, user_id: str | None = None) -> bool:
@@ -57,7 +51,7 @@ def reference(db: Database, address: Address) -> Address | None:
     """The stored, live address of `address`'s conversation (its reference filled in), or None."""
     with db.session() as session:
         row = _row(session, address)
-        return _address(row) if row is not None and row.removed_at is None else None
+        return address_of(row) if row is not None and row.removed_at is None else None
 
 
 def personal_chat(db: Database, platform: str, workspace: str, user_id: str) -> Address | None:
@@ -67,7 +61,7 @@ def personal_chat(db: Database, platform: str, workspace: str, user_id: str) -> 
             ConversationRow.platform == platform, ConversationRow.workspace == workspace,
             ConversationRow.user_id == user_id, ConversationRow.removed_at.is_(None))
             .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc()).limit(1))
-        return _address(row) if row is not None else None
+        return address_of(row) if row is not None else None
 
 
 def mark_removed(db: Database, address: Address, now: datetime) -> bool:
@@ -99,4 +93,4 @@ def by_conversation(db: Database, platform: str, conversation_id: str) -> Addres
         row = session.scalar(select(ConversationRow).where(
             ConversationRow.platform == platform, ConversationRow.conversation_id == conversation_id,
             ConversationRow.removed_at.is_(None)).order_by(ConversationRow.updated_at.desc()).limit(1))
-        return _address(row) if row is not None else None
+        return address_of(row) if row is not None else None

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.addresses import Address
+from storage.addresses import Address, address_columns, address_of, where_at
 from storage.db import Database
 from storage.models import DigestAttemptRow, DigestDeliveryRow, DigestSubscriptionRow
 from storage.repository import aware_utc
@@ -28,21 +28,6 @@ def delivery_key(address: Address, kind: str, period: str) -> str:
     return f"{address.conversation}:{kind}:{period}"
 
 
-def _at(row_class, address: Address) -> list:
-    """The conditions that pick `address`'s rows of a table with address columns."""
-    return [row_class.platform == address.platform, row_class.workspace == address.workspace,
-            row_class.conversation_id == address.conversation]
-
-
-def _address(row) -> Address:
-    return Address(row.platform, row.conversation_id, row.workspace, row.reference or {})
-
-
-def _address_columns(address: Address) -> dict:
-    return dict(platform=address.platform, workspace=address.workspace, conversation_id=address.conversation,
-                reference=address.reference or None)
-
-
 # --- subscriptions --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -60,7 +45,7 @@ class Subscription:
 
 
 def _subscription(row: DigestSubscriptionRow) -> Subscription:
-    return Subscription(row.id, _address(row), row.kind, row.day_of_week, row.hour, row.minute, row.timezone,
+    return Subscription(row.id, address_of(row), row.kind, row.day_of_week, row.hour, row.minute, row.timezone,
                         row.created_by, aware_utc(row.problem_reported_at), aware_utc(row.updated_at))
 
 
@@ -70,10 +55,10 @@ def subscribe(db: Database, address: Address, kind: str, day_of_week: str, hour:
     reference for the conversation is kept."""
     with db.session() as session:
         row = session.scalar(select(DigestSubscriptionRow).where(
-            *_at(DigestSubscriptionRow, address), DigestSubscriptionRow.kind == kind))
+            *where_at(DigestSubscriptionRow, address), DigestSubscriptionRow.kind == kind))
         created = row is None or not row.active
         if row is None:
-            row = DigestSubscriptionRow(**_address_columns(address), kind=kind, created_at=now)
+            row = DigestSubscriptionRow(**address_columns(address), kind=kind, created_at=now)
             session.add(row)
         elif address.reference:
             row.reference = address.reference
@@ -86,7 +71,7 @@ def subscribe(db: Database, address: Address, kind: str, day_of_week: str, hour:
 def unsubscribe(db: Database, address: Address, kind: str, now: datetime) -> bool:
     with db.session() as session:
         result = session.execute(update(DigestSubscriptionRow).where(
-            *_at(DigestSubscriptionRow, address), DigestSubscriptionRow.kind == kind,
+            *where_at(DigestSubscriptionRow, address), DigestSubscriptionRow.kind == kind,
             DigestSubscriptionRow.active.is_(True)).values(active=False, updated_at=now))
         return result.rowcount == 1
 
@@ -129,7 +114,7 @@ def claim(db: Database, address: Address, kind: str, period: str, scheduled_for:
     key = delivery_key(address, kind, period)
     try:
         with db.session() as session:
-            row = DigestDeliveryRow(**_address_columns(address), kind=kind, period=period, subscription_id=subscription_id,
+            row = DigestDeliveryRow(**address_columns(address), kind=kind, period=period, subscription_id=subscription_id,
                                     scheduled_for=scheduled_for, state=CLAIMED, claimed_by=process, claimed_at=now,
                                     attempts=1, triggered_by=triggered_by)
             session.add(row)
@@ -140,7 +125,7 @@ def claim(db: Database, address: Address, kind: str, period: str, scheduled_for:
         pass  # someone has (or had) this delivery: see whether it can be taken over
     with db.session() as session:
         row = session.scalar(select(DigestDeliveryRow).where(
-            *_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind, DigestDeliveryRow.period == period))
+            *where_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind, DigestDeliveryRow.period == period))
         if row is None or row.state in FINAL_STATES or row.permanent or row.attempts >= max_attempts:
             return None
         if row.state == CLAIMED and now - aware_utc(row.claimed_at) < stale_after:
@@ -163,7 +148,7 @@ def reopen(db: Database, address: Address, kind: str, period: str, now: datetime
     nothing posted); False when there is no such delivery."""
     with db.session() as session:
         result = session.execute(update(DigestDeliveryRow).where(
-            *_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind, DigestDeliveryRow.period == period,
+            *where_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind, DigestDeliveryRow.period == period,
             DigestDeliveryRow.state.in_((HELD, UNCERTAIN))).values(state=REOPENED, attempts=0, finished_at=now))
         return result.rowcount == 1
 
@@ -191,7 +176,7 @@ def record_skipped(db: Database, address: Address, kind: str, period: str, sched
     """Note a digest missed beyond the grace window, so it is not considered again; False if already noted."""
     try:
         with db.session() as session:
-            row = DigestDeliveryRow(**_address_columns(address), kind=kind, period=period,
+            row = DigestDeliveryRow(**address_columns(address), kind=kind, period=period,
                                     subscription_id=subscription_id, scheduled_for=scheduled_for, state=SKIPPED, claimed_by=process, claimed_at=now,
                                     finished_at=now, attempts=0, error=reason, triggered_by="catch-up")
             session.add(row)
@@ -220,7 +205,7 @@ class DeliveryRecord:
 def last_delivery(db: Database, address: Address, kind: str) -> DeliveryRecord | None:
     with db.session() as session:
         row = session.scalar(select(DigestDeliveryRow).where(
-            *_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind,
+            *where_at(DigestDeliveryRow, address), DigestDeliveryRow.kind == kind,
         ).order_by(DigestDeliveryRow.scheduled_for.desc(), DigestDeliveryRow.id.desc()).limit(1))
         return _record(row) if row else None
 
@@ -229,12 +214,12 @@ def deliveries(db: Database, address: Address | None = None) -> list[DeliveryRec
     with db.session() as session:
         query = select(DigestDeliveryRow).order_by(DigestDeliveryRow.scheduled_for, DigestDeliveryRow.id)
         if address is not None:
-            query = query.where(*_at(DigestDeliveryRow, address))
+            query = query.where(*where_at(DigestDeliveryRow, address))
         return [_record(row) for row in session.scalars(query)]
 
 
 def _record(row: DigestDeliveryRow) -> DeliveryRecord:
-    return DeliveryRecord(_address(row), row.kind, row.period, row.state, aware_utc(row.scheduled_for),
+    return DeliveryRecord(address_of(row), row.kind, row.period, row.state, aware_utc(row.scheduled_for),
                           aware_utc(row.finished_at), row.message_ref, row.error, row.attempts)
 
 
