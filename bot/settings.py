@@ -253,3 +253,15 @@ def _got(env_name: str, value) -> str:
     from storage.echo import shorten
 
     return f" (got {shorten(mask(str(value)))!r})"   # masked before it is cut: a cut URL hides no password
+
+
+def misshapen_ids(settings: Settings, role_settings, also_fits=None) -> tuple[str, list[str], str] | None:
+    """The first role or channel setting holding ids that are not of a platform's shape, as (setting, the ids,
+    what one should look like); None when every id fits. `role_settings`: (setting, attribute, shape, what) for
+    each, in the platform's words; `also_fits(attribute, id)`: an id another configured platform takes."""
+    for setting, attribute, shape, what in role_settings:
+        wrong = [i for i in getattr(settings, attribute).split(",")
+                 if i and shape.fullmatch(i) is None and not (also_fits and also_fits(attribute, i))]
+        if wrong:
+            return setting, wrong, what
+    return None

@@ -56,14 +56,14 @@ def check_ids(settings) -> None:
     The settings themselves check only that each is an id at all: which letters start one is Slack's rule.
     Where Teams is configured too, the settings may list Teams' people and conversations beside Slack's: an id
     of Teams' shape for that setting is left to Teams' own check; one of neither shape is still refused here."""
-    teams_fits = _teams_shape if settings.teams_configured else (lambda attribute, text: False)
-    for setting, attribute, shape, what in ROLE_SETTINGS:
-        ids = [part for part in getattr(settings, attribute).split(",") if part]
-        wrong = [i for i in ids if shape.fullmatch(i) is None and not teams_fits(attribute, i)]
-        if wrong:
-            from bot.slack.connection import SlackStartError  # the Slack libraries load only when Slack starts
+    from bot.settings import misshapen_ids
 
-            raise SlackStartError(NOT_A_SLACK_ID.format(setting=setting, ids=", ".join(wrong), what=what))
+    wrong = misshapen_ids(settings, ROLE_SETTINGS, _teams_shape if settings.teams_configured else None)
+    if wrong:
+        from bot.slack.connection import SlackStartError  # the Slack libraries load only when Slack starts
+
+        setting, ids, what = wrong
+        raise SlackStartError(NOT_A_SLACK_ID.format(setting=setting, ids=", ".join(ids), what=what))
 
 
 def _teams_shape(attribute: str, text: str) -> bool:

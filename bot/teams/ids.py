@@ -57,12 +57,12 @@ def check_ids(settings) -> None:
     """Every role and channel id in the settings has Teams' shape, or TeamsStartError in one line naming the
     setting. Asked when Teams starts. Where Slack is configured too, the settings may list Slack's people and
     channels beside Teams' ones: an id of Slack's shape is left to Slack's own check."""
-    slack_fits = _slack_shape if settings.slack_configured else (lambda attribute, text: False)
-    for setting, attribute, shape, what in ROLE_SETTINGS:
-        ids = [part for part in getattr(settings, attribute).split(",") if part]
-        wrong = [i for i in ids if shape.fullmatch(i) is None and not slack_fits(attribute, i)]
-        if wrong:
-            raise TeamsStartError(NOT_A_TEAMS_ID.format(setting=setting, ids=", ".join(wrong), what=what))
+    from bot.settings import misshapen_ids
+
+    wrong = misshapen_ids(settings, ROLE_SETTINGS, _slack_shape if settings.slack_configured else None)
+    if wrong:
+        setting, ids, what = wrong
+        raise TeamsStartError(NOT_A_TEAMS_ID.format(setting=setting, ids=", ".join(ids), what=what))
 
 
 def _slack_shape(attribute: str, text: str) -> bool:
