@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -26,6 +26,7 @@ from tests.fake_slack_methods import WebApiMethods
 from tests.fake_slack_wire import (
     _auth_error, _error, _Fault, _fault_reply, _json_body, _Reply, _request_params, _uploaded_bytes,
 )
+from tests.local_http import LocalHTTPServer
 
 LOGGER = logging.getLogger(__name__)
 
@@ -275,19 +276,8 @@ class FakeSlack(WebApiMethods):
         return _Reply.text("ok")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog of 5 drops connections when a test fires many requests at once.
-    request_queue_size = 128
+class _Server(LocalHTTPServer):
     fake: FakeSlack
-
-    def handle_error(self, request, client_address) -> None:
-        """A client that gave up (a timeout test) closes its end: that is expected, not an error."""
-        import sys
-
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
+
+from tests.local_http import LocalHTTPServer
 
 LOGGER = logging.getLogger(__name__)
 
@@ -123,17 +124,8 @@ class LocalService:
         return "no summary"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog of 5 drops connections when a test fires many requests at once.
-    request_queue_size = 128
+class _Server(LocalHTTPServer):
     service: LocalService
-
-    def handle_error(self, request, client_address) -> None:
-        """A client that gave up closes its end: that is expected, not an error."""
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
