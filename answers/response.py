@@ -51,6 +51,16 @@ class FileAttachment:
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button offered with an answer: pressing it runs `line` (a command line) as the person who pressed it.
+    `style` is "primary" (the action the answer is about), "danger" (it discards something) or "" (neither)."""
+
+    label: str
+    line: str
+    style: str = ""
+
+
+@dataclass(frozen=True)
 class Response:
     title: str
     facts: list[Fact] = field(default_factory=list)
@@ -66,6 +76,8 @@ class Response:
     # Charts go to the person who asked (a preview), not to the channel.
     charts_to_requester: bool = False
     files: list[FileAttachment] = field(default_factory=list)
+    # Buttons with their own labels (an upload's Confirm and Cancel), shown after the notes.
+    buttons: list[Button] = field(default_factory=list)
 
 
 def error(message: str, *hints: str) -> Response:
@@ -117,4 +129,5 @@ def _without_cases(response: Response, where: str) -> tuple[Response | None, boo
 def _is_empty(response: Response) -> bool:
     """Nothing but a title: a part whose only content was a case list."""
     return not (response.facts or response.table or response.notes or response.parts or response.charts
-                or response.files or response.suggestions)
+                or response.files or response.suggestions
+                or response.buttons)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Callable
 
 from answers.context import CommandContext
+from answers.incoming import IncomingFile  # noqa: F401  (a request's file)
 from answers.response import Response, counts_only, error, shorten, shows_cases
 from storage.addresses import Address
 
@@ -51,6 +52,8 @@ class CommandRequest:
     # How long after `request_time` the platform would still take this request as authentic (seconds); None: a
     # signed request's few minutes (storage.replays). Its key is remembered that long.
     replay_window: int | None = None
+    # A file given with the request (dropped into the conversation): only `/upload` reads it.
+    file: "IncomingFile | None" = None
 
     @property
     def address(self) -> Address:
