@@ -5,7 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -346,3 +347,28 @@ class AlertSubscriptionRow(Base):
     created_by: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PendingUploadRow(Base):
+    """A file given in chat, checked and previewed, waiting for its uploader's Confirm or Cancel. The bytes are
+    kept here (not on one replica's disk) so that whichever process takes the click can import it; the row goes
+    when the upload is imported, cancelled or left past `expires_at`, and its bytes with it."""
+
+    __tablename__ = "pending_uploads"
+    __table_args__ = (Index("ix_pending_uploads_expires_at", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
+    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(400))
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(12))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
