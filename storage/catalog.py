@@ -16,6 +16,8 @@ AGGREGATES = ("mean", "sum")
 POLARITIES = ("higher_better", "lower_better", "neutral")
 KINDS = ("office", "reviews", "plan")
 SUGGESTION_THRESHOLD = 0.5
+# A due day past a quarter's worth of working days is a typing slip, not a timetable.
+MAX_DUE_WORKING_DAY = 60
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -47,6 +49,10 @@ class MetricDefinition:
     aliases: tuple[str, ...] = ()
     plan_ref: int | None = None
     headline: bool = False
+    # The figures for a period are due by this working day after the period ends; None: no due day.
+    due_working_day: int | None = None
+    # Who loads the figures: a user id on each platform, by platform name ({"slack": "U0ANALYST"}).
+    owners: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def maintain(self) -> bool:
@@ -63,7 +69,8 @@ class MetricDefinition:
             "kind": self.kind, "unit": self.unit, "frequency": self.frequency, "aggregate": self.aggregate,
             "polarity": self.polarity, "target": self.target, "expectation": self.expectation,
             "baseline_year": self.baseline_year, "tolerance": self.tolerance, "aliases": list(self.aliases),
-            "plan_ref": self.plan_ref, "headline": self.headline,
+            "plan_ref": self.plan_ref, "headline": self.headline, "due_working_day": self.due_working_day,
+            "owners": dict(self.owners),
         }
 
 
@@ -143,6 +150,11 @@ def metric_from_entry(entry: Any, sections: dict[str, Section] | None, source: s
     tolerance = _number(entry, "tolerance", where)
     if tolerance is not None and tolerance < 0:
         raise CatalogError(f"{where}: tolerance cannot be negative")
+    due_working_day = entry.get("due_working_day")
+    if due_working_day is not None and (isinstance(due_working_day, bool) or not isinstance(due_working_day, int)
+                                        or not 1 <= due_working_day <= MAX_DUE_WORKING_DAY):
+        raise CatalogError(f"{where}: due_working_day must be a whole number of working days from 1 to "
+                           f"{MAX_DUE_WORKING_DAY}, or null")
     return MetricDefinition(
         slug=slug,
         name=" ".join(str(entry["name"]).split()),
@@ -160,7 +172,19 @@ def metric_from_entry(entry: Any, sections: dict[str, Section] | None, source: s
         aliases=tuple(a.strip().lower() for a in aliases if a.strip()),
         plan_ref=plan_ref,
         headline=bool(entry.get("headline", False)),
+        due_working_day=due_working_day,
+        owners=_owners(entry.get("owners"), where),
     )
+
+
+def _owners(value: Any, where: str) -> dict[str, str]:
+    """`owners: {slack: U0ANALYST, teams: "29:1a2b"}`: one user id per platform, both written as text."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in value.items()):
+        raise CatalogError(f"{where}: owners must map a platform to a user id, e.g. {{slack: U0ANALYST}}")
+    return {k.strip().lower(): v.strip() for k, v in value.items()}
 
 
 @dataclass

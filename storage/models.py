@@ -39,6 +39,8 @@ class MetricRow(Base):
     aliases: Mapped[list] = mapped_column(JSON, default=list)
     plan_ref: Mapped[int | None] = mapped_column(Integer)
     headline: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_working_day: Mapped[int | None] = mapped_column(Integer)
+    owners: Mapped[dict | None] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

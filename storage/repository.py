@@ -61,6 +61,7 @@ def _definition(row: MetricRow) -> MetricDefinition:
         unit=row.unit, frequency=row.frequency, aggregate=row.aggregate, polarity=row.polarity,
         target=row.target, expectation=row.expectation, baseline_year=row.baseline_year,
         tolerance=row.tolerance, aliases=tuple(row.aliases or ()), plan_ref=row.plan_ref, headline=row.headline,
+        due_working_day=row.due_working_day, owners=dict(row.owners or {}),
     )
 
 
