@@ -1,5 +1,5 @@
 """Slash commands: one module per command, each parsing text, querying storage and building a Response."""
-from commands import alert, csp, digest, kpi, reviews, snapshot
+from commands import alert, csp, digest, kpi, reviews, snapshot, upload
 from commands.registry import CommandRegistry
 
 
@@ -11,3 +11,4 @@ def register(registry: CommandRegistry) -> None:
     digest.register(registry)
     snapshot.register(registry)
     alert.register(registry)
+    upload.register(registry)

@@ -36,7 +36,7 @@ RAG_SEVERITY = {"green": 0, "amber": 1, "red": 2}
 WORSE_STATES = ("amber", "red", CROSSED_STATE)
 
 KEY_PREFIX = "alert:"
-KEY_DIGEST_LENGTH = 20
+KEY_DIGEST_LENGTH = 10   # "alert:" and 10 hex digits: the 16 characters a ledger period holds
 
 FIGURE_IN_PERIOD = "{figure} in {when}"
 TURNED_WORSE = "{name} turned {new} (was {old})"
