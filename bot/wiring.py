@@ -129,10 +129,19 @@ def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: di
     from digests.delivery import DeliveryPolicy
     from digests.scheduler import DigestScheduler
 
+    from digests.review_alerts import announce_due_reviews
+    from storage.upload_store import discard_expired
+
     context = registry.context
     delivering = {name: platform for name, platform in platforms.items() if name != ConsolePlatform.name}
-    return DigestScheduler(context.db, delivering, digest_builder(context), DeliveryPolicy.from_settings(settings),
-                           settings.digest_check_minutes, clock=context.clock, on_outcome=observe_digest)
+    policy = DeliveryPolicy.from_settings(settings)
+    also = {
+        "the morning review alert": lambda: announce_due_reviews(context.db, delivering, context.clock, context.access,
+                                                                  context.review_due_days, context.timezone, policy),
+        "discarding unanswered uploads": lambda: discard_expired(context.db, context.clock()),
+    }
+    return DigestScheduler(context.db, delivering, digest_builder(context), policy, settings.digest_check_minutes,
+                           clock=context.clock, on_outcome=observe_digest, also=also)
 
 
 def build_kpibot(settings: Settings, db: Database | None = None,

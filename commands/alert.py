@@ -69,9 +69,6 @@ ALREADY = "{channel} already hears when {what}."
 UNSUBSCRIBED = "{channel} will no longer hear when {what}."
 UNSUBSCRIBED_REVIEWS = "{channel} will no longer hear {what}."
 NOT_SUBSCRIBED = "{channel} had no such alert."
-# Subscriptions are kept now; the checks that post alerts after each load and each working morning are not yet
-# running, and the answer says so rather than promise a message that will not come.
-NOT_SENT_YET = "Alerts are not being sent yet: this subscription is kept, and alerts start once their checks are running."
 NOT_SUBSCRIBED_HINT = "Its alerts: /alert list"
 COUNTS_ONLY_WHERE = ("Counts only: case references go only to {channels}, and to editors and admins in a "
                      "direct message with me.")
@@ -272,9 +269,9 @@ def change(context: CommandContext, request: CommandRequest, verb: str, address,
                                        days=wanted.get("days"), **fields)
     if kind == REVIEWS:
         return Response(title=SUBSCRIBED_REVIEWS.format(channel=named, what=what),
-                        notes=[_cases_note(context, address.conversation), NOT_SENT_YET])
+                        notes=[_cases_note(context, address.conversation)])
     text = SUBSCRIBED if created or kind == THRESHOLD else ALREADY
-    return Response(title=text.format(channel=named, what=what), notes=[NOT_SENT_YET])
+    return Response(title=text.format(channel=named, what=what))
 
 
 def _cases_note(context: CommandContext, channel: str) -> str:

@@ -54,7 +54,8 @@ BUSY = "That upload is being loaded already: nothing more was loaded."
 LOADED = "Loaded {name}"
 ALERTED = "Alerts posted to {places}."
 ALERT_FAILED = "An alert could not be posted to {places}; the error is logged."
-NOT_SERVED = "An alert for {places} waits for a kpibot process that serves that platform."
+NOT_SERVED = ("Alerts for {places} were not posted: this kpibot is not connected to their chat platform "
+              "(its tokens are not set here).")
 CHANGED_SINCE = ("{name} no longer loads as it did in its preview (the figures or the catalog changed in between): "
                  "nothing was written, and the upload is discarded.")
 CANCELLED = "Cancelled: {name} was discarded and nothing was loaded."

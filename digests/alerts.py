@@ -47,7 +47,7 @@ class Standing:
 class AlertOutcome:
     address: Address
     state: str                 # posted, already, failed, not-served
-    lines: tuple[str, ...] = ()
+    title: str = ""            # what was posted (or would have been)
     message_ref: str | None = None
     error: str | None = None
 
@@ -119,8 +119,8 @@ def announce_change(context: CommandContext, before: Standing, after: Standing, 
             continue
         due = due_alerts(turns, sent_keys(context.db, address))
         outcomes.append(post_once(context.db, platform, address, due,
-                                  lambda lines: alert_response(lines, source), context.clock, policy or DeliveryPolicy(),
-                                  triggered_by, names))
+                                  lambda won: alert_response(alert_message_lines(won, names), source),
+                                  context.clock, policy or DeliveryPolicy(), triggered_by))
     return outcomes
 
 
@@ -131,9 +131,10 @@ def alert_response(lines: list[str], source: str) -> Response:
 
 
 def post_once(db, platform: Platform, address: Address, due: Iterable[DueAlert],
-              message: Callable[[list[str]], Response], now: Callable[[], datetime], policy: DeliveryPolicy,
-              triggered_by: str, names: dict[str, str]) -> AlertOutcome:
-    """Claim each due alert's key in the ledger, post the ones won in one message, and record how it went."""
+              message: Callable[[list[Turn]], Response], now: Callable[[], datetime], policy: DeliveryPolicy,
+              triggered_by: str) -> AlertOutcome:
+    """Claim each due alert's key in the ledger, post the ones won in one message (`message` writes it from
+    their turns), and record how it went."""
     process = process_name()
     won = []
     for alert in due:
@@ -143,15 +144,15 @@ def post_once(db, platform: Platform, address: Address, due: Iterable[DueAlert],
             won.append((claim, alert))
     if not won:
         return AlertOutcome(address, "already")
-    lines = alert_message_lines([alert.turn for _, alert in won], names)
+    response = message([alert.turn for _, alert in won])
     try:
-        ref = platform.deliver(address, message(lines), won[0][0].key)
+        ref = platform.deliver(address, response, won[0][0].key)
     except DeliveryError as exc:
         for claim, _ in won:
             ledger.finish(db, claim, ledger.FAILED, now(), error=exc.detail, permanent=exc.permanent)
         LOGGER.warning("alert to %s not posted (%s): %s", address, exc.failure.value, exc.detail)
-        return AlertOutcome(address, "failed", tuple(lines), error=exc.detail)
+        return AlertOutcome(address, "failed", response.title, error=exc.detail)
     for claim, _ in won:
         ledger.finish(db, claim, ledger.POSTED, now(), message_ref=ref)
-    LOGGER.info("alert posted to %s (%s): %d change(s)", address, ref, len(lines))
-    return AlertOutcome(address, "posted", tuple(lines), ref)
+    LOGGER.info("alert posted to %s (%s): %s", address, ref, response.title)
+    return AlertOutcome(address, "posted", response.title, ref)

@@ -39,10 +39,14 @@ def cron_trigger(schedule: Schedule) -> CronTrigger:
 class DigestScheduler:
     def __init__(self, db: Database, platforms: Mapping[str, Platform] | Platform, build: DigestBuilder,
                  policy: DeliveryPolicy, check_minutes: float = 5.0, clock: Callable[[], datetime] = utcnow,
-                 on_outcome: Callable[[str, str], None] | None = None):
+                 on_outcome: Callable[[str, str], None] | None = None,
+                 also: Mapping[str, Callable[[], object]] | None = None):
         """`platforms`: the platforms this process delivers to, by name (one platform alone is taken as the
-        only one); subscriptions on any other platform are left to the processes that serve it."""
+        only one); subscriptions on any other platform are left to the processes that serve it. `also`: work
+        each check does after the digests, by name (the morning review alert, discarding stale uploads), each
+        safe to run on every process and every few minutes."""
         self.on_outcome = on_outcome
+        self.also = dict(also or {})
         self.db = db
         self.platforms = serving(platforms)
         self.build = build
@@ -106,6 +110,11 @@ class DigestScheduler:
             LOGGER.exception("could not read digest subscriptions; will try again")
             return
         self._run(subscription_ids=None, triggered_by="catch-up")
+        for name, work in self.also.items():
+            try:
+                work()
+            except Exception:
+                LOGGER.exception("%s failed; the next check will retry", name)
 
     def _run(self, subscription_ids, triggered_by: str) -> None:
         try:

@@ -124,9 +124,7 @@ def test_reviews_due_counts_only_outside_an_allowed_channel(registry, platform, 
     assert plain(answer.notes[0]) == ("Counts only: case references go only to #C0GOV, and to editors and admins "
                                       "in a direct message with me.")
     allowed = _run(registry, platform, "/alert subscribe reviews due 1", channel="C0GOV")
-    assert allowed.notes == ["With case references: an allowed channel.",
-                             "Alerts are not being sent yet: this subscription is kept, and alerts start once "
-                             "their checks are running."]
+    assert allowed.notes == ["With case references: an allowed channel."]
     assert [(a[0], a[6]) for a in _alerts(demo_db)] == [("C0LEAD", 7), ("C0GOV", 1)]
 
 

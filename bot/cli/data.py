@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from answers.mentions import plain
+
 from bot.cli.common import LOADED_BY, Failure, cli_settings, day_option, echo, now, office_today, open_database
 
 
@@ -38,18 +40,32 @@ def _import(kind: str, path: Path, loaded_by: Optional[str]) -> None:
     db = open_database(settings)
     who = loaded_by or settings.loaded_by
     try:
-        _load(db, kind, path, who)
+        _load(settings, db, kind, path, who)
     except ImportRejected as exc:
         _audit(db, who, f"import {kind}", f"{path.name}: {plural(len(exc.problems), 'problem')}; nothing written", "rejected")
         raise
 
 
-def _load(db, kind: str, path: Path, who: str) -> None:
+def _load(settings, db, kind: str, path: Path, who: str) -> None:
+    """Load the file, then tell the conversations subscribed to alerts what it turned, as a load from chat does."""
+    from bot.cli.common import kpibot
+    from commands.upload import alert_notes
+    from digests.alerts import announce_change, standing
+
     from storage.importers.load import load
 
+    context = kpibot(settings, db).context
     with db.session() as session:
+        before = standing(context, session)
         result = load(session, kind, path, who, now())
     echo(result.summary())   # the importer audited the change in its own transaction
+    try:
+        outcomes = announce_change(context, before, standing(context), path.name, f"import by {who}")
+    except Exception as exc:   # the figures are in whatever the chat platform does
+        echo(f"Alerts were not checked ({type(exc).__name__}); the figures are loaded.")
+        return
+    for line in alert_notes(outcomes):
+        echo(plain(line))
 
 
 def _audit(db, who: str, action: str, detail: str, outcome: str) -> None:
