@@ -4,9 +4,11 @@ Point a real client at it with `WebClient(token="xoxb-test", base_url=fake.api_u
 slash commands `fake.response_url(name)` as their response_url. Messages are stamped from the
 fake's own clock, as Slack stamps them from its own: `fake.clock_offset` (seconds) puts it ahead
 of or behind the machine's, and `FakeSlack(clock=...)` replaces it outright. Besides the Web API methods
-kpibot uses, the fake serves the two other addresses Slack hands out: file upload URLs
-(from files.getUploadURLExternal) and response_urls. Requests to those are recorded under
-the pseudo method names UPLOAD and RESPONSE_URL, which `calls()` and `fail_next()` accept.
+kpibot uses, the fake serves the other addresses Slack hands out: file upload URLs
+(from files.getUploadURLExternal), response_urls, and the download addresses of files people
+share (`fake.add_file(...)`, answered only with the bot's token, else with Slack's sign-in page).
+Requests to those are recorded under the pseudo method names UPLOAD, RESPONSE_URL and DOWNLOAD,
+which `calls()` and `fail_next()` accept.
 """
 from __future__ import annotations
 
@@ -32,6 +34,11 @@ LOGGER = logging.getLogger(__name__)
 
 UPLOAD = "upload"
 RESPONSE_URL = "response_url"
+DOWNLOAD = "download"
+SIGN_IN = "sign_in"
+
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
+SIGN_IN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to OPCC</body></html>"
 
 # Server threads check for shutdown this often; the default half second slows every test's teardown.
 SHUTDOWN_POLL_SECONDS = 0.05
@@ -56,8 +63,11 @@ class FakeSlack(WebApiMethods):
     accessor returns copies, so a test can keep or change what it reads.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.time,
+                 bot_token: str | None = None) -> None:
         self._address = (host, port)
+        # The one token that may download files; None: any xox... token, as the Web API methods take.
+        self.bot_token = bot_token
         # Slack's clock, not ours: every message's ts is read from it. Nothing makes it agree with the bot's.
         self.clock = clock
         self.clock_offset = 0.0
@@ -79,6 +89,7 @@ class FakeSlack(WebApiMethods):
             "usergroups.users.list": self._usergroup_users,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
         }
         self._clear()
 
@@ -168,6 +179,12 @@ class FakeSlack(WebApiMethods):
         with self._lock:
             return copy.deepcopy(list(self._uploads.values()))
 
+    def downloads(self, file_id: str | None = None) -> list[dict]:
+        """Each download of a shared file the fake began to send, oldest first: file_id, sent (bytes written
+        so far), finished (the answer is over) and cut (the client stopped reading before the end)."""
+        with self._lock:
+            return [dict(record) for record in self._downloads if file_id in (None, record["file_id"])]
+
     def responses(self, name: str | None = None) -> list[Any]:
         """The JSON bodies posted to response_urls, oldest first, optionally only those for `name`."""
         with self._lock:
@@ -208,6 +225,8 @@ class FakeSlack(WebApiMethods):
         self._messages: list[dict] = []
         self._uploads: dict[str, dict] = {}
         self._responses: list[tuple[str, Any]] = []
+        self._shared_files: dict[str, dict] = {}
+        self._downloads: list[dict] = []
         self._faults: dict[str, deque[_Fault]] = {}
 
     def _call_summary(self) -> str:
@@ -225,6 +244,10 @@ class FakeSlack(WebApiMethods):
             method, params = UPLOAD, {"file_id": name}
         elif root == "response":
             method, params = RESPONSE_URL, _json_body(body)
+        elif root == "files-pri":
+            method, params = DOWNLOAD, {"file_id": name.partition("/")[0].rpartition("-")[2]}
+        elif root == "signin":
+            method, params = SIGN_IN, {}
         else:
             return _Reply.text("Not Found", 404)
         with self._changed:
@@ -254,6 +277,10 @@ class FakeSlack(WebApiMethods):
             return self._receive_upload(name, headers, body)
         if method == RESPONSE_URL:
             return self._receive_response(name, params)
+        if method == DOWNLOAD:
+            return self._send_file(params["file_id"], headers)
+        if method == SIGN_IN:
+            return _Reply.html(SIGN_IN_PAGE)
         api_method = self._api.get(method)
         if api_method is None:
             return _Reply.json(_error("unknown_method"))
@@ -268,6 +295,19 @@ class FakeSlack(WebApiMethods):
             return _Reply.text("Not Found", 404, error="file_not_found")
         upload["bytes"] = _uploaded_bytes(headers, body)
         return _Reply.text(f"OK - {len(upload['bytes'])}")
+
+    def _send_file(self, file_id: str, headers: dict[str, str]) -> _Reply:
+        """A shared file's bytes to the bot's token; to any other, or none, Slack's answer: its sign-in page."""
+        shared = self._shared_files.get(file_id)
+        if shared is None:
+            return _Reply.text("Not Found", 404, error="file_not_found")
+        authorization = headers.get("authorization", "")
+        token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else ""
+        if not (token == self.bot_token if self.bot_token else token.startswith("xox")):
+            return _Reply.redirect(f"{self.url}/signin?redir=%2Ffiles-pri%2F{file_id}")
+        record = {"file_id": file_id, "sent": 0, "finished": False, "cut": False}
+        self._downloads.append(record)
+        return _Reply.file(shared["content"], shared["file"]["mimetype"], record, shared["length_declared"])
 
     def _receive_response(self, name: str, body: Any) -> _Reply:
         if not isinstance(body, dict):
@@ -298,9 +338,30 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.length_declared:
+            self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.download is None:
+            self.wfile.write(reply.body)
+            return
+        self._stream(reply)
+
+    def _stream(self, reply: _Reply) -> None:
+        """A file a chunk at a time, noting how much went out: a client that stops reading cuts it short."""
+        record = reply.download
+        try:
+            for start in range(0, len(reply.body), DOWNLOAD_CHUNK_BYTES):
+                self.wfile.write(reply.body[start:start + DOWNLOAD_CHUNK_BYTES])
+                with self.server.fake._lock:
+                    record["sent"] = min(len(reply.body), start + DOWNLOAD_CHUNK_BYTES)
+        except (BrokenPipeError, ConnectionResetError):
+            record["cut"] = True
+        finally:
+            self.close_connection = True
+            with self.server.fake._changed:
+                record["finished"] = True
+                self.server.fake._generation += 1
+                self.server.fake._changed.notify_all()
 
     do_GET = do_POST  # Slack takes either verb for every Web API method
 

@@ -2,6 +2,8 @@
 stamps messages, over the state tests.fake_slack keeps; its reading of requests is tests.fake_slack_wire's."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from tests.fake_slack_wire import (
     JSON_FIELDS, _channel_list, _decoded, _error, _file_view, _has_content, _history_view, _in_history, _truthy,
     _whole_number, _within_bounds,
@@ -16,6 +18,13 @@ BOT_IDENTITY = {
     "bot_id": "B0BOT",
 }
 HISTORY_PAGE_SIZE = 100
+# The types Slack gives files by their name's ending; anything else is a binary it does not know.
+FILE_TYPES = {
+    "csv": ("csv", "text/csv"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "txt": ("text", "text/plain"),
+    "html": ("html", "text/html"),
+}
 
 
 class WebApiMethods:
@@ -36,6 +45,35 @@ class WebApiMethods:
     def set_group(self, group: str, users: list[str]) -> None:
         with self._lock:
             self._groups[group] = list(users)
+
+    def add_file(self, name: str, content: bytes, user: str = "U0USER", size: int | None = None,
+                 declare_length: bool = True) -> dict:
+        """A file `user` shared, as the file object Slack puts in a message event: id, name, size, filetype,
+        mimetype and url_private(_download) on this fake. `size` is what Slack declares (the content's length
+        unless given); `declare_length=False` serves it with no Content-Length, ending when the connection
+        closes."""
+        file_id = f"F{next(self._file_counter):010d}"
+        filetype, mimetype = FILE_TYPES.get(name.rpartition(".")[2].lower(), ("binary", "application/octet-stream"))
+        base = f"{self.url}/files-pri/{BOT_IDENTITY['team_id']}-{file_id}"
+        file = {
+            "id": file_id, "created": int(self.now()), "timestamp": int(self.now()), "name": name, "title": name,
+            "mimetype": mimetype, "filetype": filetype, "pretty_type": filetype.upper(), "user": user,
+            "user_team": BOT_IDENTITY["team_id"], "editable": False, "size": len(content) if size is None else size,
+            "mode": "hosted", "is_external": False, "external_type": "", "is_public": False,
+            "public_url_shared": False, "display_as_bot": False, "username": "",
+            "url_private": f"{base}/{quote(name)}", "url_private_download": f"{base}/download/{quote(name)}",
+            "permalink": f"https://opcc.slack.com/files/{user}/{file_id}/{quote(name)}",
+            "file_access": "visible", "has_rich_preview": False,
+        }
+        with self._lock:
+            self._shared_files[file_id] = {"file": file, "content": bytes(content), "length_declared": declare_length}
+        return dict(file)
+
+    def _files_info(self, params: dict) -> dict:
+        shared = self._shared_files.get(str(params.get("file") or ""))
+        if shared is None:
+            return _error("file_not_found")
+        return {"ok": True, "file": dict(shared["file"]), "comments": [], "response_metadata": {"next_cursor": ""}}
 
     def _users_info(self, params: dict) -> dict:
         user = str(params.get("user") or "")

@@ -29,11 +29,27 @@ class _Reply:
     content_type: str
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # A file download: written a chunk at a time, how much went out kept here ("sent", "finished", "cut").
+    download: dict | None = None
+    # False: no Content-Length, the body ends when the connection closes (as a streamed answer may).
+    length_declared: bool = True
 
     @classmethod
     def json(cls, payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> _Reply:
         error = None if payload.get("ok") else payload.get("error")
         return cls(status, json.dumps(payload).encode(), "application/json; charset=utf-8", error, headers or {})
+
+    @classmethod
+    def file(cls, content: bytes, mimetype: str, download: dict, length_declared: bool) -> _Reply:
+        return cls(200, content, mimetype, download=download, length_declared=length_declared)
+
+    @classmethod
+    def redirect(cls, location: str) -> _Reply:
+        return cls(302, b"", "text/plain; charset=utf-8", headers={"Location": location})
+
+    @classmethod
+    def html(cls, text: str) -> _Reply:
+        return cls(200, text.encode(), "text/html; charset=utf-8")
 
     @classmethod
     def text(cls, text: str, status: int = 200, error: str | None = None) -> _Reply:

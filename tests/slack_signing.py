@@ -1,4 +1,5 @@
-"""Requests as Slack sends them to an app in HTTP mode: slash commands and button clicks, signed with the app's secret.
+"""Requests as Slack sends them to an app in HTTP mode: slash commands, button clicks and Events API events,
+signed with the app's secret.
 
 Bodies are form-encoded the way Slack encodes them (spaces as "+", "/" as "%2F"); the
 signature is Slack's v0 scheme, computed here with hmac so it checks the app's verifier
@@ -28,6 +29,9 @@ _TRIGGERS = itertools.count(1)
 DEFAULT_MESSAGE_TS = "1760000000.000100"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
+BOT_USER_ID = "U0BOT"
+_EVENTS = itertools.count(1)
 
 
 class SignedResponse(NamedTuple):
@@ -105,6 +109,61 @@ def block_actions_body(action_id: str, value: str = "", block_id: str = "actions
     return urlencode({"payload": json.dumps(payload, separators=(",", ":"))})
 
 
+def event_body(event: dict, event_id: str | None = None, team_id: str = TEAM_ID,
+               event_time: int | None = None) -> str:
+    """The JSON Slack posts for one Events API event, as it sends it: the envelope around `event`.
+
+    Each call gets an event_id of its own unless one is given (a retry of an event carries the same)."""
+    if event_id is None:
+        event_id = f"Ev{next(_EVENTS):010d}"
+    return json.dumps({
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+        "api_app_id": API_APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()) if event_time is None else event_time,
+        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True,
+                            "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+        "event_context": f"4-{event_id}",
+    }, separators=(",", ":"))
+
+
+def file_share_event(files: list[dict], user_id: str = "U0USER", channel_id: str = "D0USER",
+                     channel_type: str = "im", text: str = "") -> dict:
+    """The message event of someone sharing `files` (file objects) in a conversation: subtype file_share."""
+    ts = f"{time.time():.6f}"
+    return {"type": "message", "subtype": "file_share", "text": text, "files": files, "upload": False,
+            "user": user_id, "display_as_bot": False, "ts": ts, "client_msg_id": f"msg-{ts}",
+            "channel": channel_id, "event_ts": ts, "channel_type": channel_type}
+
+
+def app_mention_event(files: list[dict] | None = None, user_id: str = "U0USER", channel_id: str = "C0GENERAL",
+                      text: str = f"<@{BOT_USER_ID}> here are the figures") -> dict:
+    """The app_mention event of a message that @mentions the bot, with `files` shared in it."""
+    ts = f"{time.time():.6f}"
+    event = {"type": "app_mention", "text": text, "user": user_id, "ts": ts, "client_msg_id": f"msg-{ts}",
+             "team": TEAM_ID, "channel": channel_id, "event_ts": ts}
+    if files:
+        event.update(files=files, upload=False, display_as_bot=False)
+    return event
+
+
+def post_event(url: str, event: dict, secret: str, event_id: str | None = None, retry_num: int | None = None,
+               timeout: float = 10.0) -> SignedResponse:
+    """POST `event` in its envelope to the app as Slack does; `retry_num`: Slack's retry of it (1 to 3), with the
+    X-Slack-Retry-Num and X-Slack-Retry-Reason headers (give the first delivery's event_id)."""
+    body = event_body(event, event_id)
+    headers = {**sign(body, secret), "Content-Type": JSON_CONTENT_TYPE, "User-Agent": SLACK_USER_AGENT}
+    if retry_num is not None:
+        headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+    return _post(url, body, headers, timeout)
+
+
 def sign(body: str | bytes, secret: str, timestamp: int | str | None = None) -> dict[str, str]:
     """The headers Slack sends with `body`: its timestamp, its v0 signature and the form content type."""
     stamp = str(int(time.time()) if timestamp is None else int(timestamp))
@@ -125,7 +184,10 @@ def post_signed(url: str, body: str, secret: str, timestamp: int | str | None = 
     Answers of any status come back as a SignedResponse rather than an exception.
     """
     headers = {**sign(body, secret, timestamp), "User-Agent": SLACK_USER_AGENT}
-    sent = body + "&tampered=1" if tamper else body
+    return _post(url, body + "&tampered=1" if tamper else body, headers, timeout)
+
+
+def _post(url: str, sent: str, headers: dict[str, str], timeout: float) -> SignedResponse:
     request = urllib.request.Request(url, data=sent.encode("utf-8"), headers=headers, method="POST")
     started = time.perf_counter()
     try:

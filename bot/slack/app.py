@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
 from typing import Callable
 
@@ -20,8 +21,9 @@ from bot.slack.http_server import RECEIVED_AT
 from bot.slack.ids import check_ids
 from bot.slack.markup import incoming
 from bot.slack.platform import PLATFORM, WORKSPACE, SlackPlatform
-from bot.slack.render import SUGGESTION_ACTION, escape_mrkdwn, render_message
-from commands.registry import CommandRegistry, CommandRequest
+from bot.slack.render import BUTTON_ACTION, MAX_BUTTONS, SUGGESTION_ACTION, escape_mrkdwn, posted_message, render_message
+from bot.slack.uploads import incoming_file
+from commands.registry import ALREADY_DONE, CommandRegistry, CommandRequest
 from storage.addresses import Address
 
 LOGGER = logging.getLogger(__name__)
@@ -42,6 +44,14 @@ STILL_WORKING = "Still working on it: the answer will follow in this channel."
 CANNOT_POST = ("I couldn't post the file in this channel ({error}). Invite me with `/invite @kpibot`, "
                "or ask me in a direct message.")
 DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try again."
+UPLOAD_COMMAND = "/upload"
+# Files taken from one message; each is an upload of its own, with its own preview and buttons.
+MAX_FILES_AT_ONCE = 3
+TOO_MANY_FILES = ("I take up to {limit} files from one message, so I haven't read {names}. "
+                  "Send {them} in another message.")
+# Slack retries an event it thinks went unanswered for a few minutes (three times, the last after 5 minutes);
+# each file's key is kept an hour, well past the last retry.
+EVENT_REPLAY_SECONDS = 60 * 60
 
 
 def _request(body: dict, platform: SlackPlatform | None = None, key: str = "",
@@ -105,8 +115,13 @@ class SlackCommands:
     def register(self, app: App) -> None:
         for command in sorted(self.registry.handlers):
             app.command(command)(self.acknowledge)
-        for index in range(5):
+        for index in range(MAX_BUTTONS):
             app.action(SUGGESTION_ACTION.format(index=index))(self.suggestion_clicked)
+            app.action(BUTTON_ACTION.format(index=index))(self.suggestion_clicked)
+        # Every message in the bot's direct messages comes here (Bolt would answer 404 to one with no listener,
+        # and Slack would send it again); only a file shared there is for the bot.
+        app.event("message")(self.message_posted)
+        app.event("app_mention")(self.mentioned)
 
     def _is_slow(self, body: dict) -> bool:
         """Slow work is acknowledged with a holding message and answered later; a request that will be
@@ -173,6 +188,62 @@ class SlackCommands:
                 respond(response_type="ephemeral", replace_original=False,
                         text=DELIVERY_FAILED.format(error=type(exc).__name__))
 
+    def message_posted(self, body: dict, event: dict, context: BoltContext, client: WebClient,
+                       request: BoltRequest) -> None:
+        """A file shared in the bot's own direct message: an upload (Bolt has acknowledged the event)."""
+        if event.get("subtype") != "file_share" or event.get("channel_type") != "im" or _from_bot(event, context):
+            return
+        self._take_files(body, event, client, request, in_channel=False)
+
+    def mentioned(self, body: dict, event: dict, context: BoltContext, client: WebClient,
+                  request: BoltRequest) -> None:
+        """A file shared in a channel with an @mention of the bot: an upload, answered to the uploader only."""
+        if not event.get("files") or str(event.get("channel", "")).startswith("D") or _from_bot(event, context):
+            return  # in a direct message the file_share message carries the same file
+        self._take_files(body, event, client, request, in_channel=True)
+
+    def _take_files(self, body: dict, event: dict, client: WebClient, request: BoltRequest, in_channel: bool) -> None:
+        """Each file (up to a few) as its own /upload on the command workers, keyed by the event and the file,
+        so Slack's retry of the same event (X-Slack-Retry-Num) imports nothing twice."""
+        if UPLOAD_COMMAND not in self.registry.handlers:
+            return
+        files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id")]
+        retried = bool(_header(request, "x-slack-retry-num"))
+        event_id, made_at = str(body.get("event_id") or ""), body.get("event_time")
+        for file in files[:MAX_FILES_AT_ONCE]:
+            key = f"{event_id}:{file['id']}" if event_id else ""
+            answer = self._commands.submit(self._upload, event, file, client, key,
+                                           made_at if isinstance(made_at, int) else None)
+
+            def answered(done: Future) -> None:
+                if not (retried and done.result().title == ALREADY_DONE):   # the first delivery answered
+                    self._deliveries.submit(self._reply, done.result(), event, client, in_channel)
+
+            answer.add_done_callback(answered)
+        left = files[MAX_FILES_AT_ONCE:]
+        if left and not retried:
+            names = ", ".join(escape_mrkdwn(str(f.get("name") or f["id"])) for f in left)
+            text = TOO_MANY_FILES.format(limit=MAX_FILES_AT_ONCE, names=names, them="it" if len(left) == 1 else "them")
+            self._deliveries.submit(self._reply, Response(title=text), event, client, in_channel)
+
+    def _upload(self, event: dict, file: dict, client: WebClient, key: str, made_at: int | None) -> Response:
+        typed = {"command": UPLOAD_COMMAND, "user_id": event.get("user", ""), "channel_id": event.get("channel", "")}
+        request = replace(_request(typed, self.platform, key, made_at), replay_window=EVENT_REPLAY_SECONDS,
+                          file=incoming_file(client, file))
+        return self.registry.dispatch(request)
+
+    def _reply(self, response: Response, event: dict, client: WebClient, in_channel: bool) -> None:
+        """In the direct message, a message; in a channel, one only the uploader sees."""
+        user, channel = str(event.get("user", "")), str(event.get("channel", ""))
+        try:
+            if in_channel:
+                client.chat_postEphemeral(channel=channel, user=user, **posted_message(response))
+            else:
+                client.chat_postMessage(channel=channel, **posted_message(response))
+        except (SlackApiError, OSError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            LOGGER.warning("could not answer an upload from %s in %s: %s", user, channel, error)
+
     def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable, request: BoltRequest,
                            client: WebClient) -> None:
         """A click on a suggested command: acknowledged at once, answered in place of the message it was on."""
@@ -192,6 +263,11 @@ class SlackCommands:
             self._deliveries.submit(self._send, done.result(), _request(typed), respond, client, True)
 
         answer.add_done_callback(answered)
+
+
+def _from_bot(event: dict, context: BoltContext) -> bool:
+    """A message a bot posted (this one's own answers among them), not a person's."""
+    return bool(event.get("bot_id")) or event.get("user") in (None, "", context.get("bot_user_id"))
 
 
 def build_slack_app(settings: Settings, registry: CommandRegistry, socket_mode: bool = False,

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from answers.mentions import CLOSE, OPEN, format_mentions
-from answers.response import Response
+from answers.response import Button, Response
 from bot.render_text import kept, render_table, render_text
 from bot.slack.ids import is_channel_id, is_user_id
 from storage.text_rules import without_control_characters
@@ -35,6 +35,9 @@ MAX_FALLBACK_TEXT = 3000
 RAG_MARKS = {"Green": ":large_green_circle: Green", "Amber": ":large_orange_circle: Amber", "Red": ":red_circle: Red"}
 TRUNCATED_NOTE = "Answer shortened to fit in Slack: {hidden} more part(s) not shown. Narrow the question, or run it with `kpibot ask`."
 SUGGESTION_ACTION = "kpi_suggestion_{index}"
+BUTTON_ACTION = "kpi_button_{index}"
+BUTTON_STYLES = ("primary", "danger")
+MAX_BUTTON_VALUE = 2000
 DEFAULT_TITLE = "kpibot"
 _CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
 # What a plain_text header or button cannot carry: Slack's markup, and a mention token (written as a link only
@@ -112,6 +115,20 @@ def _buttons(suggestions: list[str]) -> list[ButtonElement]:
             for i, s in enumerate(offered[:MAX_BUTTONS])]
 
 
+def _offerable(text: str) -> bool:
+    return bool(text.strip()) and not _carries_markup(text) and without_control_characters(text) == text
+
+
+def _labelled_buttons(buttons: list[Button]) -> list[ButtonElement]:
+    """A button for each of the answer's own buttons: its label shown, its line sent back when it is pressed,
+    its style when it has one. One whose label or line holds < or > or a mention, or whose line is too long to
+    come back whole, is not offered: a label cannot be escaped, and a line cut short would run another command."""
+    offered = [b for b in buttons if _offerable(b.label) and _offerable(b.line) and len(b.line) <= MAX_BUTTON_VALUE]
+    return [ButtonElement(text=_clip(b.label.strip(), MAX_BUTTON_TEXT), value=b.line,
+                          action_id=BUTTON_ACTION.format(index=i), style=b.style if b.style in BUTTON_STYLES else None)
+            for i, b in enumerate(offered[:MAX_BUTTONS])]
+
+
 def render_blocks(response: Response, as_objects: bool = False) -> list:
     blocks = []
     title = " ".join(without_control_characters(response.title).split()) or DEFAULT_TITLE
@@ -137,7 +154,7 @@ def render_blocks(response: Response, as_objects: bool = False) -> list:
         blocks.append(ContextBlock(elements=[
             MarkdownTextObject(text=_clip(_escape(n), MAX_SECTION_TEXT)) for n in notes[start:start + MAX_CONTEXT_ELEMENTS]
         ]))
-    buttons = _buttons(response.suggestions)
+    buttons = _labelled_buttons(response.buttons) + _buttons(response.suggestions)
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
     for part in response.parts:
