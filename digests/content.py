@@ -13,12 +13,14 @@ from answers.kpi import section_answer
 from answers.response import Chart, Fact, Response, Table, counts_only
 from answers.reviews import overdue_answer, quarter_answer
 from digests.figure_words import current_figure, current_period, rag_change, staleness_lines
+from digests.late_words import LATE_TITLE, late_part
 from storage.figures import format_day, format_figure, format_value, rag_word
 from storage.kpi import PanelComparison
+from storage.lateness import Late, late_figures, latest_periods
 from storage.periods import Month, Quarter
 from storage.repository import (
-    csp_balances_for, csp_years, figures_loaded_between, metric_comparison, metric_history, read_catalog,
-    reviews_touching,
+    csp_balances_for, csp_years, figures_loaded_between, latest_period_starts, metric_comparison, metric_history,
+    read_catalog, reviews_touching,
 )
 from storage.reviews import monthly_measures
 
@@ -55,7 +57,8 @@ class Digest:
     """A digest ready to send: the message, its charts, and why it must be held back, if it must.
 
     `access` is the policy it was built under: which channels may see the case list it carries. Built without
-    one, no channel may (every channel gets counts only)."""
+    one, no channel may (every channel gets counts only). `late` are the figures overdue when it was built,
+    listed naming their owners on `platform`."""
 
     kind: str
     period: str
@@ -63,6 +66,8 @@ class Digest:
     message: Response
     held_reason: str | None = None
     access: AccessPolicy = field(default_factory=AccessPolicy)
+    late: tuple[Late, ...] = ()
+    platform: str | None = None
 
     @property
     def charts(self) -> list[Chart]:
@@ -71,6 +76,14 @@ class Digest:
     def for_channel(self, channel_id: str) -> "Digest":
         """The digest as `channel_id` may see it: whole in an allowed channel, counts only anywhere else."""
         return self if self.access.channel_sees_cases(channel_id) else self.without_case_list
+
+    def for_platform(self, name: str) -> "Digest":
+        """The digest as it reads on platform `name`: late figures name their owners there, not elsewhere."""
+        if not self.late or name == self.platform:
+            return self
+        owned = late_part(list(self.late), name)
+        parts = [owned if part.title == LATE_TITLE else part for part in self.message.parts]
+        return replace(self, message=replace(self.message, parts=parts), platform=name)
 
     @cached_property
     def without_case_list(self) -> "Digest":
@@ -167,8 +180,10 @@ def _csp_chart(balances) -> Chart | None:
     return _chart(lambda: csp_chart(balances, CHART_SOURCE), CSP_CHART, "csp-balances.png")
 
 
-def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
-    """Monday's digest: what changed, what is red or amber, what is overdue, which CSP areas lag."""
+def build_weekly(context: CommandContext, as_of: date, period: str, platform: str | None = None) -> Digest:
+    """Monday's digest: what changed, which figures are late, what is red or amber, what is overdue, which CSP
+    areas lag. Late figures name their owners on `platform` (the process's chat platform unless given)."""
+    platform = platform or context.chat_platform
     db = context.db
     day = format_day(as_of)
     with db.session() as session:
@@ -179,6 +194,7 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
                           HELD_NO_FIGURES.format(period=period, day=day), context.access)
         loaded = figures_loaded_between(session, *_office_week(context, as_of))
         changed = _what_changed(session, catalog, context, as_of, loaded)
+        late = late_figures(catalog, latest_periods(catalog, latest_period_starts(session, as_of)), as_of)
         watch = _watch_list(comparisons)
         overdue = overdue_answer(session, context, as_of)
         balances = _csp(session, context, as_of)
@@ -191,10 +207,11 @@ def build_weekly(context: CommandContext, as_of: date, period: str) -> Digest:
     message = Response(
         title=WEEKLY_TITLE.format(day=day),
         notes=[AS_OF_NOTE.format(day=day), *staleness_lines(comparisons, as_of)],
-        parts=[changed, watch, replace(overdue, title=f"Complaint reviews: {overdue.title}"), lagging],
+        parts=[p for p in (changed, late_part(late, platform), watch,
+                           replace(overdue, title=f"Complaint reviews: {overdue.title}"), lagging) if p is not None],
         charts=[c for c in charts if c][:MAX_CHARTS],
     )
-    return Digest("weekly", period, as_of, message, access=context.access)
+    return Digest("weekly", period, as_of, message, access=context.access, late=tuple(late), platform=platform)
 
 
 def _office_week(context: CommandContext, as_of: date) -> tuple[datetime, datetime]:
