@@ -6,8 +6,8 @@
 - `POST <base>/token` (also `<base>/<tenant>/oauth2/v2.0/token`): client credentials for the bot's app id and
   secret, answered with an RS256 access token for the Bot Connector, as Entra answers.
 `mint_inbound(service_url)` signs a token as the Bot Connector signs an activity it sends the bot. The Bot
-Connector itself is `FakeConnector` (tests.fake_teams_connector); activities to send the bot are built in
-tests.fake_teams_activities. Loopback only: nothing here talks to anything but 127.0.0.1.
+Connector itself is `FakeConnector` (tests.fake_teams_connector), the files people send the bot are kept by
+`FakeFileHost` (tests.fake_teams_files); activities to send the bot are built in tests.fake_teams_activities. Loopback only: nothing here talks to anything but 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ import jwt
 import pytest
 
 from tests.fake_teams_activities import (  # noqa: F401  (the kit's names, importable from here)
-    ADAPTIVE_CARD, APP_ID, APP_PASSWORD, BOT_NAME, TENANT_ID, TeamsUser, bot_account, conversation_update,
-    installation_activity, message_activity, send_activity,
+    ADAPTIVE_CARD, APP_ID, APP_PASSWORD, BOT_NAME, FILE_DOWNLOAD_INFO, TENANT_ID, TeamsUser, bot_account,
+    conversation_update, file_message, inline_image_message, installation_activity, message_activity, send_activity,
+    shared_file_message,
 )
 from tests.fake_teams_connector import FakeConnector  # noqa: F401
+from tests.fake_teams_files import FakeFileHost  # noqa: F401
 from tests.fake_teams_http import LocalService, Reply, Request
 from tests.teams_signing import (
     BOT_CONNECTOR_AUDIENCE, BOT_CONNECTOR_SCOPE, BOT_FRAMEWORK_ISSUER, TEST_KEY, SigningKey, inbound_token, mint,

@@ -1,8 +1,9 @@
-"""Activities as Teams sends them to a bot (a message in personal chat, a channel or a group chat; the app
-installed or removed; members added or removed), the people who send them, and `send_activity` to post one to
-the bot's /api/messages with a Bot Connector token."""
+"""Activities as Teams sends them to a bot (a message in personal chat, a channel or a group chat; a file sent in
+personal chat or shared in a channel; the app installed or removed; members added or removed), the people who
+send them, and `send_activity` to post one to the bot's /api/messages with a Bot Connector token."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import urllib.error
@@ -16,6 +17,7 @@ APP_PASSWORD = "fake-entra-client-secret"
 TENANT_ID = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e"
 BOT_NAME = "kpibot"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 MESSAGES_PATH = "/api/messages"
 
 _activity_ids = itertools.count(1)
@@ -78,6 +80,50 @@ def message_activity(text: str | None, conversation: str, user: TeamsUser, tenan
     if value is not None:
         activity["value"] = value
     return activity
+
+
+def file_message(files: list[tuple[str, str]], conversation: str, user: TeamsUser, tenant: str = TENANT_ID,
+                 service_url: str = "", *, text: str | None = None, app_id: str = APP_ID) -> dict[str, Any]:
+    """Files sent in the bot's personal chat, each (name, download URL), as Teams gives them: a download-info
+    attachment with the pre-authenticated downloadUrl, the file's uniqueId (as its URL names it) and its type,
+    after the message's own HTML."""
+    activity = message_activity(text, conversation, user, tenant, service_url, "personal", app_id=app_id)
+    attachments = [{"contentType": "text/html", "content": f"<p>{text or ''}</p>"}]
+    for name, url in files:
+        unique_id = url.split("UniqueId=", 1)[1].split("&", 1)[0] if "UniqueId=" in url else str(_next_id())
+        attachments.append({"contentType": FILE_DOWNLOAD_INFO, "name": name,
+                            "contentUrl": f"https://pcc.sharepoint.example/personal/Documents/{name}",
+                            "content": {"downloadUrl": url, "uniqueId": unique_id,
+                                        "fileType": name.rsplit(".", 1)[-1].lower(), "etag": f'"{unique_id},1"'}})
+    activity["attachments"] = attachments
+    return activity
+
+
+def shared_file_message(name: str, conversation: str, user: TeamsUser, tenant: str = TENANT_ID,
+                        service_url: str = "", conversation_type: str = "channel", *, text: str = "",
+                        team_id: str | None = None, app_id: str = APP_ID) -> dict[str, Any]:
+    """A file shared with an @mention of the bot in a channel or group chat: Teams gives the bot no download,
+    only the message's HTML with the file's <attachment> tag."""
+    activity = message_activity(text, conversation, user, tenant, service_url, conversation_type, team_id=team_id,
+                                app_id=app_id)
+    tag = f'<attachment id="{uuid_like(name)}"></attachment>'
+    activity["attachments"] = [{"contentType": "text/html", "content": f"<p>{activity['text']}</p>{tag}"}]
+    return activity
+
+
+def inline_image_message(conversation: str, user: TeamsUser, tenant: str = TENANT_ID,
+                         service_url: str = "") -> dict[str, Any]:
+    """A picture pasted into the personal chat: an image attachment and the HTML that shows it, no file."""
+    activity = message_activity(None, conversation, user, tenant, service_url, "personal")
+    url = "https://smba.trafficmanager.example/emea/v3/attachments/0-weu-d1/views/original"
+    activity["attachments"] = [{"contentType": "image/*", "contentUrl": url},
+                               {"contentType": "text/html", "content": f'<p><img src="{url}"></p>'}]
+    return activity
+
+
+def uuid_like(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
 def installation_activity(conversation: str, user: TeamsUser, tenant: str = TENANT_ID, service_url: str = "",

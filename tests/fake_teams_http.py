@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from tests.local_http import LocalHTTPServer
 
@@ -24,6 +24,11 @@ class Reply:
     body: bytes = b""
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    # A body sent piece by piece instead of `body`: with a Content-Length of `length` when given, else chunked.
+    # `sent(bytes_written, whole)` is told how far it got before the client stopped reading, or that it all went.
+    stream: Iterable[bytes] | None = None
+    length: int | None = None
+    sent: Callable[[int, bool], None] | None = None
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -148,9 +153,32 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", reply.content_type)
+        if reply.stream is not None:
+            self._stream(reply)
+            return
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _stream(self, reply: Reply) -> None:
+        chunked = reply.length is None
+        self.send_header(*(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(reply.length))))
+        self.end_headers()
+        written, whole = 0, False
+        try:
+            for piece in reply.stream:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                self.wfile.flush()
+                written += len(piece)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            whole = True
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            if reply.sent is not None:
+                reply.sent(written, whole)
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -13,8 +14,8 @@ from bot.settings import Settings
 from bot.wiring import build_kpibot
 from tests.conftest import PANEL_DAY
 from tests.fake_teams import (
-    ADAPTIVE_CARD, APP_ID, APP_PASSWORD, TENANT_ID, FakeConnector, FakeEntra, TeamsUser, installation_activity,
-    message_activity, send_activity,
+    ADAPTIVE_CARD, APP_ID, APP_PASSWORD, TENANT_ID, FakeConnector, FakeEntra, FakeFileHost, TeamsUser,
+    file_message, installation_activity, message_activity, send_activity,
 )
 
 SERVING = "bot.teams.serving"
@@ -23,6 +24,7 @@ SERVING_MISSING = f"{SERVING} (start_teams) has not landed yet: the Teams adapte
 ANNE = TeamsUser("29:1anne-analyst-fake", "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", "Anne Analyst")
 ADMIN = TeamsUser("29:1ada-admin-fake", "3c2b1a09-8f7e-4d6c-9b5a-493827161504", "Ada Admin")
 GUEST = TeamsUser("29:1gus-guest-fake", "7f6e5d4c-3b2a-4190-8807-f6e5d4c3b2a1", "Gus Guest", role="guest")
+VIEWER = TeamsUser("29:1vic-viewer-fake", "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "Vic Viewer")
 ANNE_CHAT = "a:1anne-personal-chat-fake"
 # A team's General channel: its id is the team's own.
 CHANNEL = "19:perf0scrutiny0general@thread.tacv2"
@@ -62,6 +64,7 @@ class TeamsRig:
     connector: FakeConnector
     root: Any
     url: str
+    files: FakeFileHost | None = None
 
     @property
     def service_url(self) -> str:
@@ -77,6 +80,21 @@ class TeamsRig:
             conversation_type: str = "personal") -> tuple[int, Any]:
         return self.send(message_activity(text, conversation, user, TENANT_ID, self.service_url, conversation_type))
 
+    def host_file(self, name: str, content: bytes, **options: Any) -> str:
+        """Keep a file where Teams keeps one sent to the bot; its download URL (tests.fake_teams_files)."""
+        return self.files.host_file(name, content, **options)
+
+    def send_files(self, files: list[tuple[str, str]], conversation: str = ANNE_CHAT,
+                   user: TeamsUser = ANNE) -> tuple[int, dict]:
+        """Send files (name, download URL) in a personal chat; the status and the activity sent."""
+        activity = file_message(files, conversation, user, TENANT_ID, self.service_url)
+        return self.send(activity)[0], activity
+
+    def press(self, line: str, conversation: str = ANNE_CHAT, user: TeamsUser = ANNE) -> tuple[int, Any]:
+        """Press a card's button that runs `line`, as Teams sends an Action.Submit's data."""
+        value = {"kpibot": "run", "line": line}
+        return self.send(message_activity(None, conversation, user, TENANT_ID, self.service_url, value=value))
+
     def install_in_channel(self, channel: str = CHANNEL, by: TeamsUser = ADMIN, action: str = "add") -> None:
         status, _ = self.send(installation_activity(channel, by, TENANT_ID, self.service_url, "channel",
                                                     action=action))
@@ -86,21 +104,30 @@ class TeamsRig:
         return self.connector.cards(conversation)
 
 
+@contextmanager
+def running_rig(demo_db, people: tuple[TeamsUser, ...] = (ANNE, ADMIN, GUEST, VIEWER), clock=lambda: PANEL_DAY,
+                **settings: Any) -> Iterator[TeamsRig]:
+    """The Teams adapter serving `demo_db` with its fakes (Entra, the Bot Connector, the file host), `settings`
+    added to the kit's; `people` are in every conversation's roster."""
+    from bot.teams.serving import start_teams
+
+    with FakeEntra() as entra, FakeConnector(entra) as connector, FakeFileHost() as files:
+        for person in people:
+            connector.add_member(person)
+        root = build_kpibot(teams_settings(demo_db.url, entra, **settings), demo_db, clock=clock)
+        server = start_teams(root, "127.0.0.1", free_port())
+        try:
+            yield TeamsRig(entra, connector, root, server.url, files)
+        finally:
+            server.stop()
+
+
 @pytest.fixture
 def teams(demo_db) -> Iterator[TeamsRig]:
     """The Teams adapter serving the demo data on the Panel day, with its fakes; everyone the tests name is in
     every conversation's roster."""
-    from bot.teams.serving import start_teams
-
-    with FakeEntra() as entra, FakeConnector(entra) as connector:
-        for person in (ANNE, ADMIN, GUEST):
-            connector.add_member(person)
-        root = build_kpibot(teams_settings(demo_db.url, entra), demo_db, clock=lambda: PANEL_DAY)
-        server = start_teams(root, "127.0.0.1", free_port())
-        try:
-            yield TeamsRig(entra, connector, root, server.url)
-        finally:
-            server.stop()
+    with running_rig(demo_db) as rig:
+        yield rig
 
 
 def labelled(card: dict) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 An answer reads as it does elsewhere: its title larger and bolder, its facts as a FactSet, its table as a 1.5
 Table with a header row, its charts inside the card as data-URI PNGs with their alt text, its notes small and
-subtle, each part after a separator, and each suggestion as a button that runs the command. A RAG word keeps
+subtle, each part after a separator, its labelled buttons (an upload's Confirm and Cancel) after the notes, and
+each suggestion as a button that runs the command. A RAG word keeps
 its word and gains a coloured mark beside it (colour is never the only sign). Every card is at most CARD_LIMIT
 bytes: a long answer becomes several cards, in order, each after the first titled "(continued)". Text from data
 is made inert (bot/teams/card_text.py); mention tokens are written as plain text, a conversation by its name
@@ -17,7 +18,7 @@ from microsoft_teams.cards import (
     SubmitAction, Table as CardTable, TableCell, TableRow, TextBlock, TextRun,
 )
 
-from answers.response import Chart, Response, Table
+from answers.response import Button, Chart, Response, Table
 from bot.render_text import render_text
 from bot.teams.card_layout import ChartPiece, Layout, TablePiece
 from bot.teams.card_text import inert, mention_writer, plain
@@ -38,6 +39,9 @@ RAG_MARK = "\u25cf"  # ●, in the RAG's colour, before the word
 MAX_TITLE, MAX_TEXT, MAX_CELL, MAX_SHORT_CELL, MAX_BUTTON_TITLE, MAX_ALT_TEXT = 300, 2000, 300, 40, 60, 1500
 MAX_BUTTONS = 5
 MAX_COLUMN_WEIGHT = 4
+# A labelled button's style as Adaptive Cards names it: Teams colours "positive" as the main action, and
+# "destructive" red.
+BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
 
 # What the cards say in their own words.
 DEFAULT_TITLE = "kpibot"
@@ -133,6 +137,17 @@ class _Writer:
                                 data={"kpibot": RUN_ACTION, "line": s.strip()}) for s in offered]
         return _dump(ActionSet(actions=actions))
 
+    def labelled(self, buttons: list[Button]) -> dict | None:
+        """The answer's own buttons (the first few), each titled with its label and styled as its kind; pressing
+        one runs its line as the person who pressed it. A line holding a control character is not offered."""
+        actions = []
+        for button in buttons:
+            title, line = plain(button.label, self.mentions, MAX_BUTTON_TITLE).strip(), button.line.strip()
+            if title and line and without_control_characters(line) == line:
+                actions.append(SubmitAction(title=title, style=BUTTON_STYLES.get(button.style),
+                                            data={"kpibot": RUN_ACTION, "line": line}))
+        return _dump(ActionSet(actions=actions[:MAX_BUTTONS])) if actions else None
+
 
 def _rag_colour(value: str) -> str | None:
     """The colour of a RAG word that begins a value ("Red", "Amber (baseline)"), else None."""
@@ -156,6 +171,9 @@ def _lay_out(layout: Layout, writer: _Writer, response: Response, is_part: bool)
     for note in response.notes:
         if without_control_characters(note).strip():
             layout.add(writer.note(note))
+    labelled = writer.labelled(response.buttons)
+    if labelled is not None:
+        layout.add(labelled)
     buttons = writer.buttons(response.suggestions)
     if buttons is not None:
         layout.add(buttons)

@@ -1,6 +1,7 @@
 """The Teams app's handlers: a message (typed, from the command list, or a card's button) runs a command through
-the registry and is answered with cards, privately where the answer is not public; install and removal
-events keep the conversation references and retire a removed conversation's digests."""
+the registry and is answered with cards, privately where the answer is not public; a file sent in the personal
+chat is given to `/upload`; install and removal events keep the conversation references and retire a removed
+conversation's digests."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -14,6 +15,7 @@ from answers.response import Response
 from bot.teams.commands import command_line, not_a_command
 from bot.teams.ids import conversation_of
 from bot.teams.platform import PERSONAL, PLATFORM, TeamsPlatform
+from bot.teams.uploads import IN_PERSONAL_CHAT, MAX_FILES, TOO_MANY_FILES, TeamsFile, file_shared_elsewhere, files_given
 from commands.registry import CommandRegistry, CommandRequest
 from storage import conversations
 from storage.addresses import Address
@@ -28,6 +30,7 @@ SENT_PRIVATELY = "I've sent my answer to {who} in our personal chat."
 NOT_SENT_PRIVATELY = ("I couldn't reach you in a personal chat ({error}): open kpibot in Teams (Apps, then "
                       "kpibot) and ask me there.")
 REMOVED_ACTION = "teams app removed"
+UPLOAD_LINE = "/upload"
 
 
 def _tenant(activity) -> str:
@@ -147,12 +150,32 @@ class TeamsHandlers:
         address = self.address(activity)
         here = Address(PLATFORM, activity.conversation.id, address.workspace, address.reference)  # its thread
         await asyncio.to_thread(self._remember, activity, address)
+        personal = address.reference["conversation_type"] == PERSONAL
+        given = files_given(activity) if personal else []
+        if given:
+            await self._uploads(activity, address, here, given)
+            return
         line = command_line(activity.text or "", set(self.registry.handlers), getattr(activity, "value", None))
         if line is None:
-            await asyncio.to_thread(self.platform.post, here, [{"type": "message",
-                                                                 "text": not_a_command(self.registry.handlers)}])
+            words = IN_PERSONAL_CHAT if file_shared_elsewhere(activity) else not_a_command(self.registry.handlers)
+            await asyncio.to_thread(self.platform.post, here, [{"type": "message", "text": words}])
             return
         request = await asyncio.to_thread(self._request, activity, address, line)
+        await self._run(activity, request, here)
+
+    async def _uploads(self, activity, address: Address, here: Address, given: list[TeamsFile]) -> None:
+        """Each file sent (the first few) as its own `/upload`, its key the message's and the file's: the same
+        message delivered again is refused by the registry's replay check, file by file."""
+        for index, file in enumerate(given[:MAX_FILES]):
+            request = await asyncio.to_thread(self._request, activity, address, UPLOAD_LINE)
+            key = f"{request.request_key}:{file.unique_id or index}" if request.request_key else ""
+            await self._run(activity, replace(request, file=file.incoming(), request_key=key), here)
+        if len(given) > MAX_FILES:
+            words = TOO_MANY_FILES.format(taken=MAX_FILES, given=len(given))
+            await asyncio.to_thread(self.platform.post, here, [{"type": "message", "text": words}])
+
+    async def _run(self, activity, request: CommandRequest, here: Address) -> None:
+        """Answered now, or (a slow command) with a line saying it is coming and the answer after."""
         if self.registry.is_slow(request.command, request.text) and self.registry.refusal_for(request) is None:
             await asyncio.to_thread(self.platform.post, here, [{"type": "message", "text": WORKING}])
             task = asyncio.create_task(self._answer(activity, request, here))
