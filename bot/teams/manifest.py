@@ -2,7 +2,7 @@
 
 Teams installs a bot from this package, not from the bot itself: the manifest names the Entra app (the bot's
 id), where the bot may be added (personal chat, teams, group chats), the command menu people see, and that the
-bot takes files (the file consent flow for snapshots in personal chat). The icons are drawn here, so the package
+bot takes files (an editor's figures sent in personal chat, and the file consent flow for snapshots there). The icons are drawn here, so the package
 needs nothing but the code.
 """
 from __future__ import annotations
@@ -34,7 +34,9 @@ FULL_DESCRIPTION = (
     "'kpi calls-under-25s' for a KPI's latest figure with its Panel comparison (last 3 months, previous 3 "
     "months, baseline year) and RAG, 'reviews overdue' for complaint reviews past their 28 days, 'csp' for "
     "Community Safety Partnership balances and 'snapshot 2025/26 Q2' for the Police and Crime Panel paper's "
-    "tables and charts as Word and PDF. Channels can subscribe to weekly and quarterly digests with charts. "
+    "tables and charts as Word and PDF. Channels can subscribe to weekly and quarterly digests with charts, and "
+    "to alerts when a metric turns worse, crosses a line, or complaint reviews fall due. Editors load figures by "
+    "sending a CSV or Excel file in the bot's personal chat: it shows what would change and loads it on Confirm. "
     "Complaint case references are shown only in the allowed channels and in the bot's personal chat with an "
     "editor or admin."
 )
@@ -48,6 +50,7 @@ COMMANDS = (
     ("csp", "CSP balances this financial year: csp, or csp <area>"),
     ("digest", "Weekly or quarterly digests here: digest subscribe weekly, digest list, digest preview"),
     ("snapshot", "The Panel paper's tables and charts as Word and PDF: snapshot 2025/26 Q2"),
+    ("alert", "Alerts when a metric turns worse, crosses a line, or reviews fall due"),
     ("help", "What kpibot can answer, and how to ask"),
 )
 
@@ -112,7 +115,7 @@ def website(options: PackageOptions) -> str:
 
 
 def command_lists(slash: bool) -> list[dict]:
-    """One command list per scope, as the schema asks: the same six commands everywhere."""
+    """One command list per scope, as the schema asks: the same commands everywhere (Teams shows at most 10)."""
     commands = [{"title": title, "description": text} for title, text in COMMANDS]
     triggers = ["mention", "slash"] if slash else ["mention"]
     return [{"scopes": [scope], "commands": commands, "triggers": triggers} for scope in SCOPES]
