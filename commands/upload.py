@@ -36,6 +36,7 @@ USAGE = "Send a CSV or .xlsx file to me; its preview has Confirm and Cancel butt
 WRONG_TYPE = "{name} is not a CSV or Excel workbook, so I can't load it."
 WRONG_TYPE_HINT = ("Save the sheet as CSV UTF-8 (.csv) or as an Excel Workbook (.xlsx) and send that; "
                    "`/upload help` says which columns each kind of file needs.")
+STOPPED = "{name} holds more than the {limit} a single import accepts: I stopped fetching it there."
 TOO_LARGE_HINT = "Split it (by year, say) and send each part, or load it on the server with `kpibot import`."
 NOT_FETCHED = "I couldn't fetch {name} ({detail})."
 NOT_FETCHED_HINT = "Send it again in a minute; if it keeps failing, load it on the server with `kpibot import`."
@@ -72,7 +73,7 @@ def upload_command(request: CommandRequest, context: CommandContext) -> Response
         return receive(request, context)
     words = request.text.split()
     verb = words[0].lower() if words else "help"
-    if verb in ("help", "?") and len(words) == 1:
+    if verb in ("help", "?") and len(words) <= 1:
         return Response(title=HOW, notes=HELP.splitlines())
     if verb in ("confirm", "cancel") and len(words) == 2:
         return confirm(request, context, words[1]) if verb == "confirm" else cancel(request, context, words[1])
@@ -98,14 +99,13 @@ def receive(request: CommandRequest, context: CommandContext) -> Response:
     upload_store.discard_expired(context.db, now)
     if Path(name).suffix.lower() not in (".csv", ".xlsx"):
         return error(WRONG_TYPE.format(name=shorten(name)), WRONG_TYPE_HINT)
-    too_large = error(f"{shorten(name)}: " + FILE_TOO_LARGE.format(size=megabytes(file.size or MAX_FILE_BYTES + 1),
-                                                                   limit=megabytes(MAX_FILE_BYTES)), TOO_LARGE_HINT)
     if file.size is not None and file.size > MAX_FILE_BYTES:
-        return too_large
+        return error(f"{shorten(name)}: " + FILE_TOO_LARGE.format(size=megabytes(file.size),
+                                                                  limit=megabytes(MAX_FILE_BYTES)), TOO_LARGE_HINT)
     try:
         content = file.fetch(MAX_FILE_BYTES)
     except FileTooLarge:
-        return too_large
+        return error(STOPPED.format(name=shorten(name), limit=megabytes(MAX_FILE_BYTES)), TOO_LARGE_HINT)
     except FetchFailed as exc:
         return error(NOT_FETCHED.format(name=shorten(name), detail=shorten(exc.detail)), NOT_FETCHED_HINT)
     with tempfile.TemporaryDirectory(prefix="kpibot-upload-") as folder:

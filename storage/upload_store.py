@@ -88,7 +88,8 @@ def claim(db: Database, token: str, process: str, now: datetime) -> Claimed | No
             PendingUploadRow.id == row.id,
             (PendingUploadRow.state == PENDING)
             | ((PendingUploadRow.state == IMPORTING) & (PendingUploadRow.expires_at <= now + KEPT_FOR - CLAIM_HELD_FOR)),
-        ).values(state=IMPORTING, claimed_by=process, expires_at=now + KEPT_FOR))
+        ).values(state=IMPORTING, claimed_by=process, expires_at=now + KEPT_FOR)
+            .execution_options(synchronize_session=False))
         if taken.rowcount != 1:
             return None
         session.refresh(row)
