@@ -15,7 +15,8 @@ PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
 # Words the commands know, so the fuzzing reaches past the first check as well as missing it.
 VOCABULARY = ["chart", "definition", "public", "as", "of", "2025-09", "2025-09-30", "2025/26", "Q2", "Q9",
               "overdue", "month", "quarter", "help", "calls-under-25s", "volunteer", "hours", "leicester", "nwl",
-              "public interaction", "2030-01-01", "1999-13", "£", "%", "\u2603", "'", '"', "`", "*", "<!here>", "\n"]
+              "public interaction", "2030-01-01", "1999-13", "£", "%", "\u2603", "'", '"', "`", "*", "<!here>", "\n",
+              "confirm", "cancel", "k3X9q0Zr7mPa"]
 command_text = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(VOCABULARY), max_size=6).map(" ".join),
@@ -27,7 +28,7 @@ def registry(demo_db, settings):
     return build_registry(settings, demo_db, clock=lambda: PANEL_DAY)
 
 
-FUZZED = ["/kpi", "/reviews", "/csp", "/digest", "/snapshot", "/alert"]
+FUZZED = ["/kpi", "/reviews", "/csp", "/digest", "/snapshot", "/alert", "/upload"]
 
 
 def without_slow_words(command: str, text: str) -> str:

@@ -51,6 +51,7 @@ FORMS = {
     "/alert": ["", "help", "list", "subscribe rag", "subscribe rag public interaction", "subscribe reviews due 7",
                f"subscribe reviews due 7 <#{PLACE}|general>", f"subscribe reviews due 1 <#{ALLOWED}|gov>",
                "subscribe calls-under-25s below 58%", "unsubscribe reviews due 7"],
+    "/upload": ["", "help", "confirm k3X9q0Zr7mPa", "cancel k3X9q0Zr7mPa", "confirm", "reviews.csv"],
 }
 # Buttons carrying a case list's command, as a message might offer them: clicked as well as typed.
 CLICKED_AS_BUTTONS = ["/digest preview weekly", "/digest preview quarterly", "/reviews overdue",
