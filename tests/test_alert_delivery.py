@@ -1,0 +1,162 @@
+"""Alerts after a load from chat, on the demo data at the Panel day: a turn for the worse is told once, the same
+figures again tell nothing, a recovery re-arms the metric, one load is one message, a section or a threshold
+hears only its own, and the loader is told where the alerts went, could not go, or were not served.
+
+Hand-worked from storage/demo/observations.csv: volunteer hours Jul-Sep 2025 are 48, 52, 52, a mean of 50.7
+against the 2024/25 baseline of 75 (tolerance 5%, 3.75): Red. September at 140 makes 80 (Green), at 40 46.7
+(Red), at 50 exactly 50. Volunteers are 26, 26, 26 against 24 (tolerance 1.2): Green; September at 14 makes 22,
+Red. Correspondence within 28 days is 100% in each of Jul-Sep against 35% (tolerance 2 points): Green; at 10%
+in each, Red.
+"""
+from __future__ import annotations
+
+import pytest
+
+from answers.platform import DeliveryError, Failure
+from digests.alerts import announce_change, standing
+from storage import alert_store
+from storage.addresses import Address
+from storage.digest_store import deliveries
+from storage.importers.load import load
+from tests.alert_kit import ADMIN, answer_text, make_desk
+from tests.conftest import PANEL_DAY
+
+LEADS, SCRUTINY, PUBLIC, TEAMS = "C0LEAD", "C0SCRUTINY", "C0PUBLIC", "C0TEAMS"
+TAIL = "After september.csv was loaded.\nAsk for the figures with /kpi; this channel's alerts: /alert list."
+TURNED_RED = "Volunteer hours turned Red (was Green): 46.7 hours in Jul-Sep 2025"
+RECOVERED = "Volunteer hours recovered to Green (was Red): 80 hours in Jul-Sep 2025"
+VOLUNTEERS_RED = "Number of volunteers turned Red (was Green): 22 a month on average in Jul-Sep 2025"
+CORRESPONDENCE_RED = ("Correspondence responded to within 28 working days turned Red (was Green): "
+                      "10% in Jul-Sep 2025")
+
+
+@pytest.fixture
+def desk(demo_db):
+    return make_desk(demo_db)
+
+
+def one_alert(line: str) -> str:
+    return f"Alert: {line}\n{TAIL}"
+
+
+def test_the_demo_figures_are_as_worked_by_hand(desk):
+    hours = desk.kpi("volunteer-hours")
+    assert "Volunteer hours: 50.7 hours (Jul-Sep 2025)" in hours
+    assert "Baseline 2024/25                  75 hours" in hours and "RAG                               Red" in hours
+    volunteers = desk.kpi("volunteers")
+    assert "Number of volunteers: 26 a month on average (Jul-Sep 2025)" in volunteers
+    assert "RAG                               Green" in volunteers
+
+
+def test_a_load_turning_volunteer_hours_red_is_told_once_and_the_same_figures_again_tell_nothing(desk):
+    desk.hours_in_september(140)   # Green before anyone listens
+    desk.subscribe("rag", LEADS)
+    turned = desk.hours_in_september(40)
+    assert desk.texts(LEADS) == [one_alert(TURNED_RED)]
+    assert answer_text(turned).endswith("Alerts posted to #C0LEAD.")
+    same = desk.preview([("volunteer-hours", "2025-09", 40)])
+    assert (same.title, same.buttons) == ("september.csv: nothing to load.", [])
+    still_red = desk.hours_in_september(41)   # (48 + 52 + 41) / 3 = 47: Red still
+    assert "Alert" not in answer_text(still_red)
+    assert desk.texts(LEADS) == [one_alert(TURNED_RED)]
+    assert "Volunteer hours: 47 hours (Jul-Sep 2025)" in desk.kpi("volunteer-hours")
+
+
+def test_a_recovery_rearms_the_metric_so_turning_red_again_is_told_again(desk):
+    desk.hours_in_september(140)
+    desk.subscribe("rag", LEADS)
+    for september in (40, 140, 40):
+        desk.hours_in_september(september)
+    assert desk.texts(LEADS) == [one_alert(TURNED_RED), one_alert(RECOVERED), one_alert(TURNED_RED)]
+
+
+def test_one_load_turning_two_metrics_is_one_message_listing_both(desk):
+    desk.hours_in_september(140)
+    desk.subscribe("rag", LEADS)
+    desk.load([("volunteers", "2025-09", 14), ("volunteer-hours", "2025-09", 40)])
+    assert desk.texts(LEADS) == [
+        f"Alerts: 2 changes in the figures just loaded\n{TURNED_RED}\n{VOLUNTEERS_RED}\n{TAIL}"]
+
+
+def test_turns_for_the_worse_come_before_recoveries_whatever_the_catalog_order(desk):
+    desk.subscribe("rag", LEADS)
+    # Volunteer hours come before volunteers in the catalog; its recovery is listed after their turn to Red.
+    desk.load([("volunteer-hours", "2025-09", 140), ("volunteers", "2025-09", 14)])
+    assert desk.texts(LEADS) == [
+        f"Alerts: 2 changes in the figures just loaded\n{VOLUNTEERS_RED}\n{RECOVERED}\n{TAIL}"]
+
+
+def test_a_section_subscription_hears_only_its_sections_metrics(desk):
+    desk.subscribe("rag scrutiny functions", SCRUTINY)
+    desk.subscribe("rag public interaction", PUBLIC)
+    desk.hours_in_september(40)   # Red to Red: no turn for anyone
+    assert desk.platform.delivered == []
+    desk.load([("volunteer-hours", "2025-09", 140)]
+              + [("correspondence-within-28-days", f"2025-{month:02d}", 10) for month in (7, 8, 9)])
+    assert desk.texts(SCRUTINY) == [one_alert(RECOVERED)]
+    assert desk.texts(PUBLIC) == [one_alert(CORRESPONDENCE_RED)]
+
+
+def test_a_threshold_is_crossed_below_the_line_and_cleared_at_it(desk):
+    answer = desk.subscribe("volunteer-hours below 50", LEADS)
+    assert "falls below 50 hours" in answer_text(answer)
+    desk.hours_in_september(50)   # 48 + 52 + 50 = 150, a mean of exactly 50: on the line is not below it
+    assert desk.texts(LEADS) == []
+    desk.hours_in_september(40)
+    desk.hours_in_september(50)
+    assert desk.texts(LEADS) == [
+        one_alert("Volunteer hours fell below 50 hours: 46.7 hours in Jul-Sep 2025"),
+        one_alert("Volunteer hours is no longer below 50 hours: 50 hours in Jul-Sep 2025"),
+    ]
+
+
+def test_each_conversation_hears_once_and_one_on_a_platform_not_served_is_named_to_the_loader(desk, demo_db):
+    desk.hours_in_september(140)
+    desk.subscribe("rag", LEADS)
+    desk.subscribe("rag", SCRUTINY)
+    alert_store.subscribe(demo_db, Address("teams", TEAMS, "T0OFFICE"), "rag", ADMIN, PANEL_DAY)
+    answer = desk.hours_in_september(40)
+    assert desk.texts(LEADS) == desk.texts(SCRUTINY) == [one_alert(TURNED_RED)]
+    assert len(desk.platform.delivered) == 2
+    assert answer_text(answer).splitlines()[-2:] == [
+        "Alerts posted to #C0LEAD, #C0SCRUTINY.",
+        "Alerts for #C0TEAMS were not posted: this kpibot is not connected to their chat platform "
+        "(its tokens are not set here).",
+    ]
+    assert deliveries(demo_db, Address("teams", TEAMS, "T0OFFICE")) == []
+
+
+def test_a_failed_post_is_told_to_the_loader_and_left_failed_in_the_ledger_with_the_figures_loaded(desk, demo_db):
+    desk.hours_in_september(140)
+    desk.subscribe("rag", LEADS)
+    desk.platform.failures.append(DeliveryError(Failure.TRANSIENT, "timeout"))
+    answer = desk.hours_in_september(40)
+    assert desk.platform.delivered == []
+    assert answer_text(answer).endswith("An alert could not be posted to #C0LEAD; the error is logged.")
+    [row] = deliveries(demo_db, desk.platform.address(LEADS))
+    assert (row.kind, row.state, row.error, row.message_ref) == ("alert", "failed", "timeout", None)
+    assert "Volunteer hours: 46.7 hours (Jul-Sep 2025)" in desk.kpi("volunteer-hours")
+
+
+def test_two_processes_announcing_the_same_change_post_one_message(desk, demo_db, tmp_path):
+    desk.subscribe("rag", LEADS)
+    before = standing(desk.context)
+    figures = tmp_path / "september.csv"
+    figures.write_text("metric,period,value\nvolunteer-hours,2025-09,140\n", encoding="utf-8")
+    with demo_db.session() as session:
+        load(session, "observations", figures, ADMIN, PANEL_DAY)
+    after = standing(desk.context)
+    first = announce_change(desk.context, before, after, figures.name, "replica one")
+    second = announce_change(desk.context, before, after, figures.name, "replica two")
+    assert [o.state for o in first + second] == ["posted", "already"]
+    assert desk.texts(LEADS) == [one_alert(RECOVERED)]
+
+
+def test_an_alert_is_in_the_ledger_as_posted(desk, demo_db):
+    desk.hours_in_september(140)
+    desk.subscribe("rag", LEADS)
+    desk.hours_in_september(40)
+    [message] = desk.platform.delivered
+    [row] = deliveries(demo_db, desk.platform.address(LEADS))
+    assert (row.kind, row.state, row.attempts, row.message_ref) == ("alert", "posted", 1, message.ref)
+    assert row.period.startswith("alert:") and len(row.period) == 16
