@@ -157,11 +157,15 @@ def post_event(url: str, event: dict, secret: str, event_id: str | None = None, 
                timeout: float = 10.0) -> SignedResponse:
     """POST `event` in its envelope to the app as Slack does; `retry_num`: Slack's retry of it (1 to 3), with the
     X-Slack-Retry-Num and X-Slack-Retry-Reason headers (give the first delivery's event_id)."""
-    body = event_body(event, event_id)
-    headers = {**sign(body, secret), "Content-Type": JSON_CONTENT_TYPE, "User-Agent": SLACK_USER_AGENT}
-    if retry_num is not None:
-        headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
-    return _post(url, body, headers, timeout)
+    retry = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+    return post_signed_json(url, event_body(event, event_id), secret, retry, timeout)
+
+
+def post_signed_json(url: str, body: str, secret: str, headers: dict[str, str] | None = None,
+                     timeout: float = 10.0) -> SignedResponse:
+    """POST a JSON `body` (an event's envelope, Slack's url_verification) signed as post_signed signs a form."""
+    sent = {**sign(body, secret), "Content-Type": JSON_CONTENT_TYPE, "User-Agent": SLACK_USER_AGENT, **(headers or {})}
+    return _post(url, body, sent, timeout)
 
 
 def sign(body: str | bytes, secret: str, timestamp: int | str | None = None) -> dict[str, str]:

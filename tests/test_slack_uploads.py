@@ -21,7 +21,7 @@ from bot.slack.uploads import fetch_file
 from tests.conftest import PANEL_DAY
 from tests.fake_slack import DOWNLOAD, SIGN_IN, FakeSlack, fake_slack  # noqa: F401  (fake_slack is a fixture)
 from tests.slack_signing import (
-    app_mention_event, block_actions_body, file_share_event, post_event, post_signed,
+    app_mention_event, block_actions_body, file_share_event, post_event, post_signed, post_signed_json,
 )
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -246,11 +246,44 @@ def test_a_message_with_many_files_is_one_upload_each_up_to_three(slack):
     files = [fake.add_file(f"part-{n}.csv", FIGURES, user=EDITOR) for n in range(1, 6)]
     post_event(url, file_share_event(files, EDITOR, EDITOR_DM), SECRET)
     messages = fake.wait_for(lambda: len(fake.messages(EDITOR_DM)) == 4 and fake.messages(EDITOR_DM))
-    texts = sorted(m["text"].splitlines()[0] for m in messages)
-    assert texts == ["I take up to 3 files from one message, so I haven't read part-4.csv, part-5.csv. "
-                     "Send them in another message.", *(f"part-{n}.csv: 47 bytes" for n in (1, 2, 3))]
+    texts = sorted(m["text"] for m in messages)
+    assert texts[0] == ("I take up to 3 files from one message.\n"
+                        "Not read: part-4.csv, part-5.csv. Send them in another message.")
+    assert [t.splitlines()[0] for t in texts[1:]] == [f"part-{n}.csv: 47 bytes" for n in (1, 2, 3)]
     assert sorted(r.file.name for r in handler.requests) == ["part-1.csv", "part-2.csv", "part-3.csv"]
     assert len({r.request_key for r in handler.requests}) == 3
+
+
+def test_a_name_holding_markup_is_shown_as_typed_not_read_as_markup(slack):
+    url, fake, _ = slack
+    files = [fake.add_file(f"part-{n}.csv", FIGURES, user=EDITOR) for n in range(1, 4)]
+    files.append(fake.add_file("<!channel> & co.csv", FIGURES, user=EDITOR))
+    post_event(url, file_share_event(files, EDITOR, EDITOR_DM), SECRET)
+    notice = fake.wait_for(lambda: [m for m in fake.messages(EDITOR_DM) if m["text"].startswith("I take")])[0]
+    assert "Not read: &lt;!channel&gt; &amp; co.csv. Send it in another message." in notice["text"]
+    assert "<!channel>" not in json.dumps(notice)
+
+
+def test_the_manifest_asks_for_what_the_file_listeners_need():
+    from pathlib import Path
+
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "slack" / "manifest.yml").read_text(encoding="utf-8"))
+    assert {"files:read", "im:history", "app_mentions:read", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["message.im", "app_mention"]
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    alert, = [c for c in manifest["features"]["slash_commands"] if c["command"] == "/alert"]
+    assert alert["should_escape"] is True and alert["usage_hint"] == "subscribe rag #channel | list | help"
+
+
+def test_slacks_check_of_the_events_address_is_answered_with_its_challenge(slack):
+    url, _, _ = slack
+    body = json.dumps({"token": "fake-verification-token", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"})
+    answer = post_signed_json(url, body, SECRET)
+    assert answer.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answer.body
 
 
 def test_a_file_too_large_for_the_command_is_refused_without_reading_it_all(slack):

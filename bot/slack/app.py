@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from answers.platform import Asker
-from answers.response import Response
+from answers.response import Response, shorten
 from bot.settings import Settings
 from bot.slack.connection import SlackStartError, check_bot_token, web_client  # noqa: F401  (the adapter's names)
 from bot.slack.http_server import RECEIVED_AT
@@ -47,8 +47,8 @@ DELIVERY_FAILED = "Sorry, I couldn't deliver that answer ({error}). Please try a
 UPLOAD_COMMAND = "/upload"
 # Files taken from one message; each is an upload of its own, with its own preview and buttons.
 MAX_FILES_AT_ONCE = 3
-TOO_MANY_FILES = ("I take up to {limit} files from one message, so I haven't read {names}. "
-                  "Send {them} in another message.")
+TOO_MANY_FILES = "I take up to {limit} files from one message."
+NOT_READ = "Not read: {names}. Send {them} in another message."
 # Slack retries an event it thinks went unanswered for a few minutes (three times, the last after 5 minutes);
 # each file's key is kept an hour, well past the last retry.
 EVENT_REPLAY_SECONDS = 60 * 60
@@ -222,9 +222,10 @@ class SlackCommands:
             answer.add_done_callback(answered)
         left = files[MAX_FILES_AT_ONCE:]
         if left and not retried:
-            names = ", ".join(escape_mrkdwn(str(f.get("name") or f["id"])) for f in left)
-            text = TOO_MANY_FILES.format(limit=MAX_FILES_AT_ONCE, names=names, them="it" if len(left) == 1 else "them")
-            self._deliveries.submit(self._reply, Response(title=text), event, client, in_channel)
+            names = ", ".join(shorten(str(f.get("name") or f["id"])) for f in left)
+            notice = Response(title=TOO_MANY_FILES.format(limit=MAX_FILES_AT_ONCE),
+                              notes=[NOT_READ.format(names=names, them="it" if len(left) == 1 else "them")])
+            self._deliveries.submit(self._reply, notice, event, client, in_channel)
 
     def _upload(self, event: dict, file: dict, client: WebClient, key: str, made_at: int | None) -> Response:
         typed = {"command": UPLOAD_COMMAND, "user_id": event.get("user", ""), "channel_id": event.get("channel", "")}
