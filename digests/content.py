@@ -78,12 +78,16 @@ class Digest:
         return self if self.access.channel_sees_cases(channel_id) else self.without_case_list
 
     def for_platform(self, name: str) -> "Digest":
-        """The digest as it reads on platform `name`: late figures name their owners there, not elsewhere."""
+        """The digest as it reads on platform `name`: late figures name their owners there, not elsewhere.
+        Made once per platform, like `without_case_list`, so each platform's channels share one."""
         if not self.late or name == self.platform:
             return self
-        owned = late_part(list(self.late), name)
-        parts = [owned if part.title == LATE_TITLE else part for part in self.message.parts]
-        return replace(self, message=replace(self.message, parts=parts), platform=name)
+        made = self.__dict__.setdefault("_by_platform", {})
+        if name not in made:
+            owned = late_part(list(self.late), name)
+            parts = [owned if part.title == LATE_TITLE else part for part in self.message.parts]
+            made[name] = replace(self, message=replace(self.message, parts=parts), platform=name)
+        return made[name]
 
     @cached_property
     def without_case_list(self) -> "Digest":

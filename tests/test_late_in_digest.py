@@ -88,3 +88,12 @@ def test_the_owners_and_due_day_come_back_from_the_database(db):
         metric = read_catalog(session).get("volunteer-hours")
     assert metric.owners == OWNERS
     assert metric.due_working_day == 10
+
+
+def test_each_platform_gets_one_digest_for_all_its_channels(demo_db, settings):
+    _owned(demo_db, "volunteer-hours", OWNERS)
+    digest = _weekly(demo_db, settings, date(2025, 11, 17), platform="slack")
+    assert digest.for_platform("slack") is digest
+    assert digest.for_platform("teams") is digest.for_platform("teams")
+    on_time = _weekly(demo_db, settings, date(2025, 10, 27), platform="slack")
+    assert on_time.for_platform("teams") is on_time   # nothing late: nothing differs between platforms
