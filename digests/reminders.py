@@ -5,13 +5,13 @@ import hashlib
 import logging
 from datetime import datetime
 from typing import Callable, Mapping
-from zoneinfo import ZoneInfo
 
 from answers.platform import DeliveryError, Platform
 from digests.delivery import DeliveryPolicy, Outcome, process_name, serving
 from digests.late_words import due_day, period_name
 from storage import digest_store as ledger
 from storage.addresses import Address
+from storage.alert_rules import review_alert_due
 from storage.db import Database
 from storage.lateness import Late, late_figures, latest_periods
 from storage.repository import latest_period_starts, read_catalog
@@ -21,6 +21,8 @@ LOGGER = logging.getLogger(__name__)
 REMINDER = ("Figures for {metric}, {period}, were due on {due} and are not loaded yet. Load them with "
             "`kpibot import observations`, or send the file to me here.")
 KIND = "reminder"
+# Reminders go out from this hour of a working day, local time: the office is in, the morning alerts are read.
+REMINDER_HOUR = 10
 OWNER_PREFIX = "owner:"
 UNCERTAIN_REASON = "an earlier attempt may have sent it; a direct message cannot be looked for"
 
@@ -40,14 +42,17 @@ def reminder_period(late: Late) -> str:
 
 
 def remind_owners(db: Database, platforms: Mapping[str, Platform] | Platform, now: Callable[[], datetime],
-                  policy: DeliveryPolicy, timezone: str = "Europe/London", triggered_by: str = "scheduler",
-                  process: str | None = None) -> list[Outcome]:
+                  policy: DeliveryPolicy, timezone: str = "Europe/London", hour: int = REMINDER_HOUR,
+                  triggered_by: str = "scheduler", process: str | None = None) -> list[Outcome]:
     """Tell each late metric's owner, on every platform this process serves where the catalog names them, that
     the figures are late: once per (metric, period), whatever other processes do and however often this runs.
-    An owner on a platform not served here is left to a process that serves it."""
+    Nothing before `hour`:00 local time, at weekends or on bank holidays. An owner on a platform not served here
+    is left to a process that serves it."""
     platforms = serving(platforms)
     moment = now()
-    today = moment.astimezone(ZoneInfo(timezone)).date()
+    today = review_alert_due(moment, timezone, hour)
+    if today is None:
+        return []
     with db.session() as session:
         catalog = read_catalog(session)
         late = late_figures(catalog, latest_periods(catalog, latest_period_starts(session, today)), today)

@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import text
+
 from answers.platform import DeliveryError, Failure
 from digests.delivery import DeliveryPolicy
 from digests.reminders import remind_owners
@@ -156,3 +158,19 @@ def test_a_reminder_whose_sender_died_is_not_sent_twice(demo_db):
     assert [o.state for o in _run(demo_db, {"slack": slack}, MONDAY_17_NOV + timedelta(minutes=30), "host-b:7")] == [
         "uncertain"]
     assert slack.told == []
+
+
+def test_reminders_wait_for_ten_oclock_on_a_working_day(demo_db):
+    _owned(demo_db, {"slack": "U0ANALYST"})
+    slack = MemoryPlatform(name="slack")
+    assert _run(demo_db, {"slack": slack}, datetime(2025, 11, 17, 9, 59, tzinfo=UTC)) == []
+    # Sat 22 Nov 2025, and Thu 25 Dec 2025 (Christmas Day), at noon: days off.
+    assert _run(demo_db, {"slack": slack}, datetime(2025, 11, 22, 12, 0, tzinfo=UTC)) == []
+    assert _run(demo_db, {"slack": slack}, datetime(2025, 12, 25, 12, 0, tzinfo=UTC)) == []
+    assert slack.told == []
+    # In summer time 10:00 in London is 09:00 UTC: Mon 15 Sep 2025, when August's (due Fri 12 Sep) are missing.
+    with demo_db.session() as session:
+        session.execute(text("DELETE FROM observations WHERE period = '2025-08' OR period = '2025-09'"))
+    assert _run(demo_db, {"slack": slack}, datetime(2025, 9, 15, 8, 59, tzinfo=UTC)) == []
+    assert [o.state for o in _run(demo_db, {"slack": slack}, datetime(2025, 9, 15, 9, 0, tzinfo=UTC))] == ["posted"]
+    assert slack.told[0][1].startswith("Figures for Volunteer hours, August 2025, were due on Fri 12 Sep 2025")
