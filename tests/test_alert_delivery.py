@@ -10,6 +10,8 @@ in each, Red.
 """
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from answers.platform import DeliveryError, Failure
@@ -160,3 +162,45 @@ def test_an_alert_is_in_the_ledger_as_posted(desk, demo_db):
     [row] = deliveries(demo_db, desk.platform.address(LEADS))
     assert (row.kind, row.state, row.attempts, row.message_ref) == ("alert", "posted", 1, message.ref)
     assert row.period.startswith("alert:") and len(row.period) == 16
+
+
+def test_two_processes_announcing_at_once_post_one_message(desk, demo_db, tmp_path):
+    desk.subscribe("rag", LEADS)
+    desk.subscribe("rag", SCRUTINY)
+    before = standing(desk.context)
+    figures = tmp_path / "september.csv"
+    figures.write_text("metric,period,value\nvolunteer-hours,2025-09,140\n", encoding="utf-8")
+    with demo_db.session() as session:
+        load(session, "observations", figures, ADMIN, PANEL_DAY)
+    after = standing(desk.context)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def replica(name: str) -> None:
+        start.wait()
+        outcomes.extend(announce_change(desk.context, before, after, figures.name, name))
+
+    replicas = [threading.Thread(target=replica, args=(name,)) for name in ("replica one", "replica two")]
+    for thread in replicas:
+        thread.start()
+    for thread in replicas:
+        thread.join()
+    assert sorted(o.state for o in outcomes) == ["already", "already", "posted", "posted"]
+    assert desk.texts(LEADS) == desk.texts(SCRUTINY) == [one_alert(RECOVERED)]
+
+
+@pytest.mark.xfail(strict=True, reason="a conversation's message lists a turn once per subscription that hears it")
+def test_a_channel_hearing_every_section_and_one_section_is_told_each_turn_once(desk):
+    desk.subscribe("rag", LEADS)
+    desk.subscribe("rag scrutiny functions", LEADS)
+    desk.hours_in_september(140)
+    assert desk.texts(LEADS) == [one_alert(RECOVERED)]
+
+
+def test_a_channels_rag_and_threshold_alerts_from_one_load_are_one_message(desk):
+    desk.hours_in_september(140)
+    desk.subscribe("rag", LEADS)
+    desk.subscribe("volunteer-hours below 50", LEADS)
+    desk.hours_in_september(40)
+    assert desk.texts(LEADS) == [f"Alerts: 2 changes in the figures just loaded\n{TURNED_RED}\n"
+                                 f"Volunteer hours fell below 50 hours: 46.7 hours in Jul-Sep 2025\n{TAIL}"]

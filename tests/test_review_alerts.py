@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from answers.platform import Capabilities, DeliveryError, Failure
 from digests.review_alerts import announce_due_reviews
 from storage import alert_store, upload_store
 from storage.addresses import Address
+from storage.digest_store import deliveries
 from tests.alert_kit import ADMIN, GOVERNANCE, Clock, make_desk
+from tests.memory_platform import CrashAfterPosting, MemoryPlatform
 
 TEAM = "C0TEAM"   # not an allowed channel: counts only
 REVIEW_LOG = Path(__file__).resolve().parents[1] / "storage" / "demo" / "reviews.csv"
@@ -117,7 +120,6 @@ def test_the_schedulers_check_posts_the_review_alert_and_discards_unanswered_upl
     from bot.app import build_registry
     from bot.settings import Settings
     from bot.wiring import build_scheduler
-    from tests.memory_platform import MemoryPlatform
 
     clock = Clock(MONDAY_13_OCT_9AM_BST)
     platform = MemoryPlatform(clock=clock)
@@ -137,3 +139,45 @@ def test_the_schedulers_check_posts_the_review_alert_and_discards_unanswered_upl
     clock.now += timedelta(minutes=2)
     scheduler.check()
     assert upload_store.find(demo_db, kept.token) is None
+
+
+def test_a_post_the_platform_failed_is_made_at_the_next_check_and_a_refused_one_is_not(desk):
+    desk.subscribe("reviews due 7", TEAM)
+    desk.subscribe("reviews due 7", GOVERNANCE)
+    desk.platform.failures += [DeliveryError(Failure.TRANSIENT, "timeout"), DeliveryError(Failure.GONE, "archived")]
+    assert [o.state for o in announce(desk, MONDAY_13_OCT_9AM_BST)] == ["failed", "failed"]
+    assert desk.platform.delivered == []
+    assert [o.state for o in announce(desk, MONDAY_13_OCT_9AM_BST + timedelta(minutes=5))] == ["posted", "already"]
+    assert titles(desk, TEAM) == ["Complaint reviews due within 7 days: 2 on 13 Oct 2025"]
+    assert titles(desk, GOVERNANCE) == []
+    assert [(r.state, r.attempts) for r in deliveries(desk.db, desk.platform.address(TEAM))] == [("posted", 2)]
+
+
+def _crash_while_posting(desk) -> None:
+    desk.subscribe("reviews due 7", TEAM)
+    desk.platform.crash_after_posting = 1
+    with pytest.raises(CrashAfterPosting):
+        announce(desk, MONDAY_13_OCT_9AM_BST)
+    assert len(desk.platform.delivered) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="post_once re-posts a claim taken over from a process that died after "
+                                       "posting, without looking for the message first")
+def test_a_check_taking_over_from_a_process_that_died_after_posting_finds_the_message(desk):
+    _crash_while_posting(desk)
+    announce(desk, MONDAY_13_OCT_9AM_BST + timedelta(minutes=11))   # the claim is stale after 10 minutes
+    assert len(desk.platform.messages_to(TEAM)) == 1
+    [row] = deliveries(desk.db, desk.platform.address(TEAM))
+    assert (row.state, row.message_ref) == ("posted", "m1")
+
+
+@pytest.mark.xfail(strict=True, reason="post_once re-posts a claim taken over from a process that died mid-way, "
+                                       "where the platform cannot look, instead of leaving it uncertain")
+def test_where_the_platform_cannot_look_a_cut_short_post_is_not_made_again(demo_db, clock):
+    desk = make_desk(demo_db, clock=clock, platform=MemoryPlatform(
+        clock=clock, capabilities=Capabilities(finds_posted=False, files_in_channels=True, private_replies=True)))
+    _crash_while_posting(desk)
+    announce(desk, MONDAY_13_OCT_9AM_BST + timedelta(minutes=11))
+    assert len(desk.platform.messages_to(TEAM)) == 1
+    [row] = deliveries(desk.db, desk.platform.address(TEAM))
+    assert row.state == "uncertain"
