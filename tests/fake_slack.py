@@ -245,7 +245,8 @@ class FakeSlack(WebApiMethods):
         elif root == "response":
             method, params = RESPONSE_URL, _json_body(body)
         elif root == "files-pri":
-            method, params = DOWNLOAD, {"file_id": name.partition("/")[0].rpartition("-")[2]}
+            method, params = DOWNLOAD, {"file_id": name.partition("/")[0].rpartition("-")[2],
+                                        "download": "/download/" in name}
         elif root == "signin":
             method, params = SIGN_IN, {}
         else:
@@ -278,7 +279,7 @@ class FakeSlack(WebApiMethods):
         if method == RESPONSE_URL:
             return self._receive_response(name, params)
         if method == DOWNLOAD:
-            return self._send_file(params["file_id"], headers)
+            return self._send_file(params["file_id"], params["download"], headers)
         if method == SIGN_IN:
             return _Reply.html(SIGN_IN_PAGE)
         api_method = self._api.get(method)
@@ -296,15 +297,19 @@ class FakeSlack(WebApiMethods):
         upload["bytes"] = _uploaded_bytes(headers, body)
         return _Reply.text(f"OK - {len(upload['bytes'])}")
 
-    def _send_file(self, file_id: str, headers: dict[str, str]) -> _Reply:
-        """A shared file's bytes to the bot's token; to any other, or none, Slack's answer: its sign-in page."""
+    def _send_file(self, file_id: str, download: bool, headers: dict[str, str]) -> _Reply:
+        """A shared file's bytes to the bot's token; to any other, or none, Slack's answer: a redirect to its
+        sign-in page, at another address than the files' (as Slack's is at the workspace's own)."""
         shared = self._shared_files.get(file_id)
         if shared is None:
             return _Reply.text("Not Found", 404, error="file_not_found")
         authorization = headers.get("authorization", "")
         token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else ""
         if not (token == self.bot_token if self.bot_token else token.startswith("xox")):
-            return _Reply.redirect(f"{self.url}/signin?redir=%2Ffiles-pri%2F{file_id}")
+            port = self._server.server_address[1]
+            return _Reply.redirect(f"http://localhost:{port}/signin?redir=%2Ffiles-pri%2F{file_id}")
+        if download and shared["moved"]:
+            return _Reply.redirect(shared["file"]["url_private"])
         record = {"file_id": file_id, "sent": 0, "finished": False, "cut": False}
         self._downloads.append(record)
         return _Reply.file(shared["content"], shared["file"]["mimetype"], record, shared["length_declared"])

@@ -47,11 +47,11 @@ class WebApiMethods:
             self._groups[group] = list(users)
 
     def add_file(self, name: str, content: bytes, user: str = "U0USER", size: int | None = None,
-                 declare_length: bool = True) -> dict:
+                 declare_length: bool = True, moved: bool = False) -> dict:
         """A file `user` shared, as the file object Slack puts in a message event: id, name, size, filetype,
         mimetype and url_private(_download) on this fake. `size` is what Slack declares (the content's length
         unless given); `declare_length=False` serves it with no Content-Length, ending when the connection
-        closes."""
+        closes; `moved`: its url_private_download redirects to its url_private (the token still needed there)."""
         file_id = f"F{next(self._file_counter):010d}"
         filetype, mimetype = FILE_TYPES.get(name.rpartition(".")[2].lower(), ("binary", "application/octet-stream"))
         base = f"{self.url}/files-pri/{BOT_IDENTITY['team_id']}-{file_id}"
@@ -66,7 +66,8 @@ class WebApiMethods:
             "file_access": "visible", "has_rich_preview": False,
         }
         with self._lock:
-            self._shared_files[file_id] = {"file": file, "content": bytes(content), "length_declared": declare_length}
+            self._shared_files[file_id] = {"file": file, "content": bytes(content), "length_declared": declare_length,
+                                          "moved": moved}
         return dict(file)
 
     def _files_info(self, params: dict) -> dict:

@@ -124,7 +124,16 @@ def test_a_token_slack_does_not_take_gets_the_sign_in_page_and_a_word_about_file
         fetch_file(client_of(fake_slack), file, LIMIT)
     assert "files:read" in caught.value.detail
     sign_in = fake_slack.calls(SIGN_IN)
-    assert len(sign_in) == 1 and "authorization" not in sign_in[0].headers   # the token is not carried on
+    # The sign-in page is at another address than the fake's: the token is not carried on to it.
+    assert len(sign_in) == 1 and "authorization" not in sign_in[0].headers
+
+
+def test_a_redirect_within_slacks_address_carries_the_token_on(fake_slack):
+    file = fake_slack.add_file("figures.csv", FIGURES, moved=True)
+    assert fetch_file(client_of(fake_slack), file, LIMIT) == FIGURES
+    moved, served = fake_slack.calls(DOWNLOAD)
+    assert moved.status == 302 and served.path.endswith("/figures.csv") and "/download/" not in served.path
+    assert served.headers["authorization"] == f"Bearer {TOKEN}"
 
 
 @pytest.mark.parametrize("status, words", [(500, "Slack answered HTTP 500"), (404, "no longer in Slack (HTTP 404)"),

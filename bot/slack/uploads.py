@@ -17,8 +17,8 @@ from answers.incoming import FetchFailed, FileTooLarge, IncomingFile
 LOGGER = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
-# Where Slack serves files from; the bot's token is sent nowhere else (nor to the Web API's own host when
-# KPIBOT_SLACK_API_URL points elsewhere, a test's fake or a proxy of Slack's).
+# Where Slack serves files from. The bot's token goes only to these, or to the Web API's own host where
+# KPIBOT_SLACK_API_URL names another, and a redirect carries it on only to the same.
 SLACK_FILE_HOSTS = ("slack.com", "slack-gov.com")
 NO_FILES_READ = ("Slack showed its sign-in page instead of the file: the app needs the files:read scope "
                  "(add it under OAuth & Permissions and reinstall the app)")
@@ -49,9 +49,9 @@ def fetch_file(client: WebClient, file: dict, max_bytes: int) -> bytes:
     url = str(file.get("url_private_download") or file.get("url_private") or "")
     if not url:
         raise FetchFailed(NO_ADDRESS)
-    _check_address(client, url)
+    if not _is_slacks(client, url):
+        raise FetchFailed(NOT_SLACKS.format(host=urlsplit(url).hostname or "no host"))
     request = urllib.request.Request(url, method="GET")
-    # Unredirected: a redirect (to Slack's sign-in page, or anywhere else) never carries the token on.
     request.add_unredirected_header("Authorization", f"Bearer {client.token}")
     try:
         with _opener(client).open(request, timeout=client.timeout) as answer:
@@ -93,19 +93,30 @@ def _file_info(client: WebClient, file_id: str) -> dict:
         raise FetchFailed(UNREACHABLE.format(reason=type(exc).__name__)) from None
 
 
-def _check_address(client: WebClient, url: str) -> None:
+def _is_slacks(client: WebClient, url: str) -> bool:
     """Only Slack's own hosts (over HTTPS), or the Web API's configured host, are given the token."""
     parts, api = urlsplit(url), urlsplit(client.base_url)
     host = (parts.hostname or "").lower()
     if parts.scheme == api.scheme and host == (api.hostname or "").lower() and parts.port == api.port:
-        return
-    if parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in SLACK_FILE_HOSTS):
-        return
-    raise FetchFailed(NOT_SLACKS.format(host=host or "no host"))
+        return True
+    return parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in SLACK_FILE_HOSTS)
+
+
+class _TokenStaysWithSlack(urllib.request.HTTPRedirectHandler):
+    """Redirects followed as usual, the token carried on only to Slack's own addresses."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        moved = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if moved is not None and _is_slacks(self.client, newurl):
+            moved.add_unredirected_header("Authorization", f"Bearer {self.client.token}")
+        return moved
 
 
 def _opener(client: WebClient) -> urllib.request.OpenerDirector:
     """As the Web API client connects: its proxy (HTTPS_PROXY when none was given) and its TLS context."""
     proxies = {"http": client.proxy, "https": client.proxy} if client.proxy else None
     return urllib.request.build_opener(urllib.request.ProxyHandler(proxies),
-                                       urllib.request.HTTPSHandler(context=client.ssl))
+                                       urllib.request.HTTPSHandler(context=client.ssl), _TokenStaysWithSlack(client))
