@@ -5,11 +5,13 @@ attachment's downloadUrl carries it (a `tempauth` in the query; no bearer token 
 noted). Each GET is counted per file, with how many bytes went before the client stopped reading. A file can be
 sent without its Content-Length (chunked, so only the bytes read can tell its size), and `repeat` sends its
 content that many times over (a large file without holding it). `fail_next(status)` answers the next downloads
-with 403, 404 or another status, as SharePoint does when a link has expired or the file was deleted.
+with 403, 404 or another status, as SharePoint does when a link has expired or the file was deleted; `hold()`
+keeps every download waiting until `release()` (a slow download).
 """
 from __future__ import annotations
 
 import itertools
+import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -55,6 +57,8 @@ class FakeFileHost(LocalService):
         self._downloads: list[Download] = []
         self._faults: deque[list[int]] = deque()
         self._tokens = itertools.count(1)
+        self._open = threading.Event()
+        self._open.set()
 
     def host_file(self, name: str, content: bytes, *, length_sent: bool = True, repeat: int = 1,
                   owner: str = "anne_analyst_pcc_example_gov_uk") -> str:
@@ -72,6 +76,16 @@ class FakeFileHost(LocalService):
     def fail_next(self, status: int = 404, times: int = 1) -> None:
         with self._lock:
             self._faults.append([status, times])
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def stop(self) -> None:
+        self.release()
+        super().stop()
 
     def file(self, url_or_id: str) -> HostedFile:
         key = self.unique_id(url_or_id) if "UniqueId=" in url_or_id else url_or_id
@@ -98,6 +112,7 @@ class FakeFileHost(LocalService):
             if hosted is not None:
                 hosted.fetches += 1
             self._recorded()
+        self._open.wait(30)
         if status != 200:
             return Reply.json({"error": {"code": "itemNotFound" if status == 404 else "accessDenied",
                                          "message": "fake SharePoint"}}, status)

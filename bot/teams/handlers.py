@@ -153,7 +153,9 @@ class TeamsHandlers:
         personal = address.reference["conversation_type"] == PERSONAL
         given = files_given(activity) if personal else []
         if given:
-            await self._uploads(activity, address, here, given)
+            # Fetching and checking a file can take longer than Teams waits for the answer to its request, and
+            # Teams sends a request it thinks unanswered again: the files are taken after it is answered.
+            self._in_background(self._uploads(activity, address, here, given))
             return
         line = command_line(activity.text or "", set(self.registry.handlers), getattr(activity, "value", None))
         if line is None:
@@ -178,11 +180,20 @@ class TeamsHandlers:
         """Answered now, or (a slow command) with a line saying it is coming and the answer after."""
         if self.registry.is_slow(request.command, request.text) and self.registry.refusal_for(request) is None:
             await asyncio.to_thread(self.platform.post, here, [{"type": "message", "text": WORKING}])
-            task = asyncio.create_task(self._answer(activity, request, here))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._in_background(self._answer(activity, request, here))
             return
         await self._answer(activity, request, here)
+
+    def _in_background(self, work) -> None:
+        """Run `work` after the request is answered, kept until done, any failure of it logged."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            LOGGER.error("Teams: work after a request failed", exc_info=task.exception())
 
     async def _answer(self, activity, request: CommandRequest, here: Address) -> None:
         response = await asyncio.to_thread(self.registry.dispatch, request)
@@ -225,7 +236,5 @@ class TeamsHandlers:
         if self.platform.files is None:
             return
         where = self.address(activity)
-        task = asyncio.create_task(asyncio.to_thread(self.platform.files.answer_consent, self.platform, where,
-                                                     getattr(activity, "value", None)))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._in_background(asyncio.to_thread(self.platform.files.answer_consent, self.platform, where,
+                                              getattr(activity, "value", None)))
