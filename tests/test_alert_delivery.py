@@ -204,3 +204,46 @@ def test_a_channels_rag_and_threshold_alerts_from_one_load_are_one_message(desk)
     desk.hours_in_september(40)
     assert desk.texts(LEADS) == [f"Alerts: 2 changes in the figures just loaded\n{TURNED_RED}\n"
                                  f"Volunteer hours fell below 50 hours: 46.7 hours in Jul-Sep 2025\n{TAIL}"]
+
+
+@pytest.fixture
+def kpibot_import(monkeypatch, tmp_path, demo_db):
+    """`kpibot import observations` run in this process on the test's database, with no chat platform set."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "KPIBOT_SLACK_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KPIBOT_DATABASE_URL", demo_db.url)
+
+    def run(september_hours: int) -> str:
+        from typer.testing import CliRunner
+
+        from bot.cli import build_app
+
+        figures = tmp_path / "september.csv"
+        figures.write_text(f"metric,period,value\nvolunteer-hours,2025-09,{september_hours}\n", encoding="utf-8")
+        result = CliRunner().invoke(build_app(), ["import", "observations", str(figures)])
+        assert result.exit_code == 0, result.output
+        return result.output
+    return run
+
+
+def test_a_cli_import_announces_as_a_load_from_chat_does(kpibot_import, demo_db, monkeypatch):
+    from tests.fake_slack import FakeSlack
+
+    kpibot_import(140)
+    leads = Address("slack", LEADS)
+    alert_store.subscribe(demo_db, leads, "rag", ADMIN, PANEL_DAY)
+    unserved = kpibot_import(40)
+    assert ("Alerts for #C0LEAD were not posted: this kpibot is not connected to their chat platform "
+            "(its tokens are not set here).") in unserved
+    assert deliveries(demo_db, leads) == []
+    kpibot_import(140)
+    with FakeSlack() as fake:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-alert-test")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "alert-test-secret")
+        monkeypatch.setenv("KPIBOT_SLACK_API_URL", fake.api_url)
+        served = kpibot_import(40)
+        assert "Alerts posted to #C0LEAD." in served
+        assert [message["text"] for message in fake.messages(LEADS)] == [one_alert(TURNED_RED)]
+    [row] = deliveries(demo_db, leads)
+    assert (row.kind, row.state) == ("alert", "posted")
