@@ -238,16 +238,17 @@ def test_a_viewers_upload_is_refused_by_the_registry(slack):
     assert handler.requests == [] and fake.calls(DOWNLOAD) == []
 
 
-def test_slacks_retry_of_the_same_event_uploads_once(slack):
+def test_slacks_retry_of_the_same_event_uploads_once_and_answers_once(slack):
     url, fake, handler = slack
-    file = fake.add_file("figures.csv", FIGURES, user=EDITOR)
-    event = file_share_event([file], EDITOR, EDITOR_DM)
+    files = [fake.add_file(f"part-{n}.csv", FIGURES, user=EDITOR) for n in range(1, 5)]
+    event = file_share_event(files, EDITOR, EDITOR_DM)
     assert post_event(url, event, SECRET, event_id="Ev0ONCE").status == 200
-    fake.wait_for(lambda: fake.messages(EDITOR_DM))
-    assert post_event(url, event, SECRET, event_id="Ev0ONCE", retry_num=1).status == 200
+    fake.wait_for(lambda: len(fake.messages(EDITOR_DM)) == 4)   # three previews and the note on the fourth file
+    for attempt in (1, 2):
+        assert post_event(url, event, SECRET, event_id="Ev0ONCE", retry_num=attempt).status == 200
     time.sleep(0.5)
-    assert len(handler.requests) == 1 and len(fake.messages(EDITOR_DM)) == 1
-    assert len(fake.calls(DOWNLOAD)) == 1
+    assert len(handler.requests) == 3 and len(fake.messages(EDITOR_DM)) == 4
+    assert len(fake.calls(DOWNLOAD)) == 3
 
 
 def test_a_message_with_many_files_is_one_upload_each_up_to_three(slack):

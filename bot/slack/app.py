@@ -188,44 +188,43 @@ class SlackCommands:
                 respond(response_type="ephemeral", replace_original=False,
                         text=DELIVERY_FAILED.format(error=type(exc).__name__))
 
-    def message_posted(self, body: dict, event: dict, context: BoltContext, client: WebClient,
-                       request: BoltRequest) -> None:
+    def message_posted(self, body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
         """A file shared in the bot's own direct message: an upload (Bolt has acknowledged the event)."""
         if event.get("subtype") != "file_share" or event.get("channel_type") != "im" or _from_bot(event, context):
             return
-        self._take_files(body, event, client, request, in_channel=False)
+        self._take_files(body, event, client, in_channel=False)
 
-    def mentioned(self, body: dict, event: dict, context: BoltContext, client: WebClient,
-                  request: BoltRequest) -> None:
+    def mentioned(self, body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
         """A file shared in a channel with an @mention of the bot: an upload, answered to the uploader only."""
         if not event.get("files") or str(event.get("channel", "")).startswith("D") or _from_bot(event, context):
             return  # in a direct message the file_share message carries the same file
-        self._take_files(body, event, client, request, in_channel=True)
+        self._take_files(body, event, client, in_channel=True)
 
-    def _take_files(self, body: dict, event: dict, client: WebClient, request: BoltRequest, in_channel: bool) -> None:
-        """Each file (up to a few) as its own /upload on the command workers, keyed by the event and the file,
-        so Slack's retry of the same event (X-Slack-Retry-Num) imports nothing twice."""
+    def _take_files(self, body: dict, event: dict, client: WebClient, in_channel: bool) -> None:
+        """Each file (up to a few) as its own /upload on the command workers, keyed by the event and the file.
+        Slack sends an event again when it thinks it went unanswered (X-Slack-Retry-Num; in Socket Mode, its
+        envelope's retry_attempt): the registry knows the key, so nothing is uploaded twice or answered twice."""
         if UPLOAD_COMMAND not in self.registry.handlers:
             return
         files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id")]
-        retried = bool(_header(request, "x-slack-retry-num"))
+        left = files[MAX_FILES_AT_ONCE:]
+        names = ", ".join(shorten(str(f.get("name") or f["id"])) for f in left)
+        notice = Response(title=TOO_MANY_FILES.format(limit=MAX_FILES_AT_ONCE),
+                          notes=[NOT_READ.format(names=names, them="it" if len(left) == 1 else "them")])
         event_id, made_at = str(body.get("event_id") or ""), body.get("event_time")
-        for file in files[:MAX_FILES_AT_ONCE]:
+        for index, file in enumerate(files[:MAX_FILES_AT_ONCE]):
             key = f"{event_id}:{file['id']}" if event_id else ""
             answer = self._commands.submit(self._upload, event, file, client, key,
                                            made_at if isinstance(made_at, int) else None)
 
-            def answered(done: Future) -> None:
-                if not (retried and done.result().title == ALREADY_DONE):   # the first delivery answered
-                    self._deliveries.submit(self._reply, done.result(), event, client, in_channel)
+            def answered(done: Future, first: bool = index == 0) -> None:
+                if done.result().title == ALREADY_DONE:   # this event came before, and was answered then
+                    return
+                self._deliveries.submit(self._reply, done.result(), event, client, in_channel)
+                if first and left:
+                    self._deliveries.submit(self._reply, notice, event, client, in_channel)
 
             answer.add_done_callback(answered)
-        left = files[MAX_FILES_AT_ONCE:]
-        if left and not retried:
-            names = ", ".join(shorten(str(f.get("name") or f["id"])) for f in left)
-            notice = Response(title=TOO_MANY_FILES.format(limit=MAX_FILES_AT_ONCE),
-                              notes=[NOT_READ.format(names=names, them="it" if len(left) == 1 else "them")])
-            self._deliveries.submit(self._reply, notice, event, client, in_channel)
 
     def _upload(self, event: dict, file: dict, client: WebClient, key: str, made_at: int | None) -> Response:
         typed = {"command": UPLOAD_COMMAND, "user_id": event.get("user", ""), "channel_id": event.get("channel", "")}
