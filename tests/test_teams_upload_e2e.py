@@ -165,6 +165,29 @@ def test_a_viewers_file_is_refused_and_never_fetched(rig, demo_db):
     assert pending_uploads(demo_db) == 0 and september_hours(demo_db) == [140]
 
 
+def test_a_file_teams_will_not_hand_over_is_said_and_nothing_is_kept(rig, demo_db):
+    rig.files.fail_next(404)
+    refused, url = send(rig, "figures.xlsx", workbook(("volunteer-hours", "2025-09", 40)))
+    said = " ".join(activity_texts(refused))
+    assert "I couldn't fetch figures.xlsx (Teams no longer has the file, HTTP 404)." in said
+    assert rig.files.fetches(url) == 1
+    assert pending_uploads(demo_db) == 0 and september_hours(demo_db) == [140]
+
+
+@pytest.mark.parametrize("length_sent", [True, False])
+def test_a_file_over_50_mb_is_refused_and_its_download_stopped(rig, demo_db, length_sent):
+    """200 MB offered (with its Content-Length, or chunked so only the bytes tell): the download stops at 50 MB
+    and the sender is told the limit."""
+    since = len(rig.connector.activities(ANNE_CHAT))
+    url = rig.host_file("huge.csv", b"9" * (64 * 1024), length_sent=length_sent, repeat=3200)
+    assert rig.send_files([("huge.csv", url)])[0] == 200
+    refused = answer(rig, ANNE_CHAT, since)
+    assert "more than the 50 MB a single import accepts" in " ".join(activity_texts(refused))
+    [(written, whole)] = rig.files.wait_for(lambda: rig.files.file(url).sent)
+    assert whole is False and written < 100 * 1024 * 1024
+    assert pending_uploads(demo_db) == 0
+
+
 def test_a_cancelled_upload_loads_nothing_and_its_confirm_is_then_refused(rig, demo_db):
     preview, _ = send(rig, "figures.xlsx", workbook(("volunteer-hours", "2025-09", 40)))
     card = the_card(preview)

@@ -26,12 +26,12 @@ IN_PERSONAL_CHAT = ("I take files in our personal chat only: open kpibot in Team
                     "the file there.")
 TOO_MANY_FILES = ("I took the first {taken} files of the {given} you sent: send the others in another message "
                   "(at most {taken} at a time).")
-# FetchFailed's details, as the person who sent the file is told them.
-DOWNLOAD_REFUSED = "Teams would not let me download it (HTTP {status}): send the file again"
-DOWNLOAD_GONE = "Teams no longer has it (HTTP {status}): send the file again"
-DOWNLOAD_FAILED = "Teams answered HTTP {status} when I asked for it: send the file again in a minute"
-DOWNLOAD_UNREACHABLE = "I couldn't reach Teams for it ({error}): send the file again in a minute"
-NO_DOWNLOAD_URL = "Teams gave no way to download it: send the file again"
+# FetchFailed's details, as the person who sent the file is told them (inside the command's own sentence).
+DOWNLOAD_REFUSED = "Teams refused the download, HTTP {status}: its link may have expired"
+DOWNLOAD_GONE = "Teams no longer has the file, HTTP {status}"
+DOWNLOAD_FAILED = "Teams answered HTTP {status}"
+DOWNLOAD_UNREACHABLE = "Teams could not be reached: {error}"
+NO_DOWNLOAD_URL = "Teams gave no download link"
 
 # How Teams writes a file into a channel message's HTML: an <attachment> tag, or a link to the shared file.
 _FILE_IN_HTML = re.compile(r"<attachment\b|href=\"[^\"]+\.(csv|xlsx|xlsm|xls)([?#\"])", re.IGNORECASE)
