@@ -80,8 +80,9 @@ def slack(demo_db, tmp_path):
 
 def september_hours(db) -> list[float]:
     with db.session() as session:
-        return list(session.scalars(select(ObservationRow.value).join(MetricRow, MetricRow.id == ObservationRow.metric_id)
-                                    .where(MetricRow.slug == "volunteer-hours", ObservationRow.period == "2025-09")))
+        query = (select(ObservationRow.value).join(MetricRow, MetricRow.id == ObservationRow.metric_id)
+                 .where(MetricRow.slug == "volunteer-hours", ObservationRow.period == "2025-09"))
+        return list(session.scalars(query))
 
 
 def observations(db) -> int:

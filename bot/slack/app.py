@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Callable
 
 from slack_bolt import App, BoltContext, BoltRequest
@@ -21,7 +21,9 @@ from bot.slack.http_server import RECEIVED_AT
 from bot.slack.ids import check_ids
 from bot.slack.markup import incoming
 from bot.slack.platform import PLATFORM, WORKSPACE, SlackPlatform
-from bot.slack.render import BUTTON_ACTION, MAX_BUTTONS, SUGGESTION_ACTION, escape_mrkdwn, posted_message, render_message
+from bot.slack.render import (
+    BUTTON_ACTION, MAX_BUTTONS, SUGGESTION_ACTION, escape_mrkdwn, posted_message, render_message,
+)
 from bot.slack.uploads import incoming_file
 from commands.registry import ALREADY_DONE, CommandRegistry, CommandRequest
 from storage.addresses import Address
