@@ -247,3 +247,24 @@ def test_a_cli_import_announces_as_a_load_from_chat_does(kpibot_import, demo_db,
         assert [message["text"] for message in fake.messages(LEADS)] == [one_alert(TURNED_RED)]
     [row] = deliveries(demo_db, leads)
     assert (row.kind, row.state) == ("alert", "posted")
+
+
+def test_one_recovery_is_told_per_turn_for_the_worse(desk):
+    desk.subscribe("rag", LEADS)
+    # September at 125 makes (48 + 52 + 125) / 3 = 75, the baseline itself: Amber.
+    for september in (125, 140, 40):
+        desk.hours_in_september(september)
+    assert desk.texts(LEADS) == [
+        one_alert("Volunteer hours recovered to Amber (was Red): 75 hours in Jul-Sep 2025"),
+        one_alert("Volunteer hours turned Red (was Green): 46.7 hours in Jul-Sep 2025"),
+    ]
+
+
+def test_a_threshold_above_a_line_is_cleared_and_crossed_again(desk):
+    desk.subscribe("volunteers above 25", LEADS)   # 26 a month on average: above already
+    desk.load([("volunteers", "2025-09", 14)])
+    desk.load([("volunteers", "2025-09", 26)])
+    assert desk.texts(LEADS) == [
+        one_alert("Number of volunteers is no longer above 25: 22 a month on average in Jul-Sep 2025"),
+        one_alert("Number of volunteers rose above 25: 26 a month on average in Jul-Sep 2025"),
+    ]

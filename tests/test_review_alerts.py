@@ -181,3 +181,22 @@ def test_where_the_platform_cannot_look_a_cut_short_post_is_not_made_again(demo_
     assert len(desk.platform.messages_to(TEAM)) == 1
     [row] = deliveries(desk.db, desk.platform.address(TEAM))
     assert row.state == "uncertain"
+
+
+def test_a_one_day_alert_and_a_morning_with_nothing_due(desk):
+    desk.subscribe("reviews due 1", TEAM)
+    announce(desk, utc(2025, 10, 16, 8, 0))   # Thursday: 0058 is due the next day
+    assert announce(desk, utc(2026, 4, 6, 8, 0)) == []   # Easter Monday
+    announce(desk, utc(2026, 4, 7, 8, 0))   # by April 2026 all nine are overdue
+    [thursday, tuesday] = desk.platform.messages_to(TEAM)
+    assert thursday.response.title == "Complaint reviews due within 1 day: 1 on 16 Oct 2025"
+    assert tuesday.response.title == "Complaint reviews due within 1 day: 0 on 7 Apr 2026"
+    assert "Already overdue: 9 (/reviews overdue lists them)." in tuesday.text
+
+
+@pytest.mark.xfail(strict=True, reason="NONE_DUE has no one-day form: it says 'within 1 days'")
+def test_a_one_day_alert_with_nothing_due_says_so_in_the_singular(desk):
+    desk.subscribe("reviews due 1", TEAM)
+    announce(desk, utc(2026, 4, 7, 8, 0))
+    [message] = desk.platform.messages_to(TEAM)
+    assert "No open complaint review falls due within 1 day." in message.text.splitlines()
