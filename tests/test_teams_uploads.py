@@ -205,6 +205,13 @@ def test_a_picture_pasted_in_personal_chat_is_not_a_file(rig):
     assert rig.upload.requests == [] and rig.files.downloads() == []
 
 
+def test_a_link_to_a_file_in_personal_chat_is_not_told_to_use_the_personal_chat(rig):
+    rig.send(shared_file_message("figures.xlsx", ANNE_CHAT, ANNE, TENANT_ID, rig.service_url, "personal"))
+    [answer] = answers_in(rig, ANNE_CHAT)
+    assert words(answer).startswith("I answer ")
+    assert rig.upload.requests == []
+
+
 def test_a_channel_message_that_names_a_command_is_that_command_whatever_it_shares(rig):
     rig.send(shared_file_message("figures.xlsx", CHANNEL, ANNE, TENANT_ID, rig.service_url, "channel",
                                  text="kpi calls-under-25s"))

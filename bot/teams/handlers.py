@@ -159,7 +159,8 @@ class TeamsHandlers:
             return
         line = command_line(activity.text or "", set(self.registry.handlers), getattr(activity, "value", None))
         if line is None:
-            words = IN_PERSONAL_CHAT if file_shared_elsewhere(activity) else not_a_command(self.registry.handlers)
+            shared = not personal and file_shared_elsewhere(activity)
+            words = IN_PERSONAL_CHAT if shared else not_a_command(self.registry.handlers)
             await asyncio.to_thread(self.platform.post, here, [{"type": "message", "text": words}])
             return
         request = await asyncio.to_thread(self._request, activity, address, line)
