@@ -107,6 +107,9 @@ def test_the_allowed_channel_gets_the_references_and_any_other_the_count(desk):
         "",
         "A review is due 28 days after it was received.",
     ]
+    overdue = desk.platform.render(desk.run("/reviews overdue", channel=GOVERNANCE)).splitlines()
+    assert "  Due in the next 7 days  2" in overdue
+    assert overdue[-2:] == allowed.text.splitlines()[-4:-2]
     assert counted.response.title == "Complaint reviews due within 7 days: 2 on 13 Oct 2025"
     assert "  Due      2" in counted.text.splitlines()
     assert f"Counts only here: the case references go to #{GOVERNANCE}." in counted.text
