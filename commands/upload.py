@@ -55,6 +55,8 @@ BUSY = "That upload is being loaded already: nothing more was loaded."
 LOADED = "Loaded {name}"
 ALERTED = "Alerts posted to {places}."
 ALERT_FAILED = "An alert could not be posted to {places}; the error is logged."
+ALERT_UNCERTAIN = ("An alert to {places} may already have been posted by an attempt cut short, so it was not "
+                   "posted again: check there.")
 NOT_SERVED = ("Alerts for {places} were not posted: this kpibot is not connected to their chat platform "
               "(its tokens are not set here).")
 CHANGED_SINCE = ("{name} no longer loads as it did in its preview (the figures or the catalog changed in between): "
@@ -190,7 +192,8 @@ def confirm(request: CommandRequest, context: CommandContext, token: str) -> Res
 def alert_notes(outcomes) -> list[str]:
     """What the alerts after a load did, as the loader is told."""
     notes = []
-    for state, text in (("posted", ALERTED), ("failed", ALERT_FAILED), ("not-served", NOT_SERVED)):
+    for state, text in (("posted", ALERTED), ("failed", ALERT_FAILED), ("uncertain", ALERT_UNCERTAIN),
+                        ("not-served", NOT_SERVED)):
         places = [mention(o.address.conversation) for o in outcomes if o.state == state]
         if places:
             notes.append(text.format(places=", ".join(places)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
 from answers.context import CommandContext
@@ -33,6 +33,7 @@ ONE_TITLE = "Alert: {line}"
 MANY_TITLE = "Alerts: {count} changes in the figures just loaded"
 FROM_FILE = "After {source} was loaded."
 ASK_MORE = "Ask for the figures with /kpi; this channel's alerts: /alert list."
+UNCERTAIN = "an earlier attempt may have posted it; the platform cannot look"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Standing:
 @dataclass(frozen=True)
 class AlertOutcome:
     address: Address
-    state: str                 # posted, already, failed, not-served
+    state: str                 # posted, already, failed, uncertain, not-served
     title: str = ""            # what was posted (or would have been)
     message_ref: str | None = None
     error: str | None = None
@@ -119,9 +120,14 @@ def announce_change(context: CommandContext, before: Standing, after: Standing, 
             continue
         due = due_alerts(turns, sent_keys(context.db, address))
         outcomes.append(post_once(context.db, platform, address, due,
-                                  lambda won: alert_response(alert_message_lines(won, names), source),
+                                  lambda won: alert_response(_once_each(alert_message_lines(won, names)), source),
                                   context.clock, policy or DeliveryPolicy(), triggered_by))
     return outcomes
+
+
+def _once_each(lines: list[str]) -> list[str]:
+    """A change heard through two of a conversation's alerts (every metric's RAG, and its section's) is told once."""
+    return list(dict.fromkeys(lines))
 
 
 def alert_response(lines: list[str], source: str) -> Response:
@@ -145,6 +151,19 @@ def post_once(db, platform: Platform, address: Address, due: Iterable[DueAlert],
     if not won:
         return AlertOutcome(address, "already")
     response = message([alert.turn for _, alert in won])
+    taken_over = [claim for claim, _ in won if not claim.fresh]
+    if taken_over:
+        # An earlier attempt may have posted and died before recording it: look, or leave it, never post twice.
+        found = _posted_before(platform, address, won[0][0].key, min(c.first_claimed_at for c in taken_over), now)
+        if found is not None:
+            for claim, _ in won:
+                ledger.finish(db, claim, ledger.POSTED, now(), message_ref=found)
+            return AlertOutcome(address, "posted", response.title, found)
+        if not platform.capabilities.finds_posted and any(c.interrupted for c in taken_over):
+            for claim, _ in won:
+                ledger.finish(db, claim, ledger.UNCERTAIN, now(), error=UNCERTAIN)
+            LOGGER.warning("alert to %s may have been posted by an attempt cut short; not posted again", address)
+            return AlertOutcome(address, ledger.UNCERTAIN, response.title, error=UNCERTAIN)
     try:
         ref = platform.deliver(address, response, won[0][0].key)
     except DeliveryError as exc:
@@ -156,3 +175,15 @@ def post_once(db, platform: Platform, address: Address, due: Iterable[DueAlert],
         ledger.finish(db, claim, ledger.POSTED, now(), message_ref=ref)
     LOGGER.info("alert posted to %s (%s): %s", address, ref, response.title)
     return AlertOutcome(address, "posted", response.title, ref)
+
+
+def _posted_before(platform: Platform, address: Address, key: str, first_claimed: datetime,
+                   now: Callable[[], datetime]) -> str | None:
+    """The earlier attempt's message, where the platform can look for it; None when it cannot, or it is not there."""
+    if not platform.capabilities.finds_posted:
+        return None
+    try:
+        return platform.find_posted(address, key, now() - first_claimed + timedelta(hours=1))
+    except DeliveryError as exc:
+        LOGGER.warning("could not look for an earlier alert at %s: %s", address, exc.detail)
+        return None

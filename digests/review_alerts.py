@@ -25,6 +25,7 @@ DUE_STATE = "due"
 TITLE = "Complaint reviews due within {days} days: {count} on {day}"
 TITLE_ONE_DAY = "Complaint reviews due within 1 day: {count} on {day}"
 NONE_DUE = "No open complaint review falls due within {days} days."
+NONE_DUE_ONE_DAY = "No open complaint review falls due within 1 day."
 OVERDUE = "Already overdue: {count} (/reviews overdue lists them)."
 DEADLINE = "A review is due {due_days} days after it was received."
 COUNTS_ONLY = "Counts only here: the case references go to {channels}."
@@ -45,7 +46,7 @@ def review_message(db: Database, subscription: AlertSubscription, day: date, due
     title = (TITLE_ONE_DAY if days == 1 else TITLE).format(days=days, count=len(due), day=_day_words(day))
     facts = [Fact("Due", str(len(due))), Fact("Open", str(deadlines.open_count)),
              Fact("Overdue", str(len(deadlines.overdue)))]
-    notes = [] if due else [NONE_DUE.format(days=days)]
+    notes = [] if due else [NONE_DUE_ONE_DAY if days == 1 else NONE_DUE.format(days=days)]
     if deadlines.overdue:
         notes.append(OVERDUE.format(count=len(deadlines.overdue)))
     notes.append(DEADLINE.format(due_days=due_days))

@@ -189,7 +189,6 @@ def test_two_processes_announcing_at_once_post_one_message(desk, demo_db, tmp_pa
     assert desk.texts(LEADS) == desk.texts(SCRUTINY) == [one_alert(RECOVERED)]
 
 
-@pytest.mark.xfail(strict=True, reason="a conversation's message lists a turn once per subscription that hears it")
 def test_a_channel_hearing_every_section_and_one_section_is_told_each_turn_once(desk):
     desk.subscribe("rag", LEADS)
     desk.subscribe("rag scrutiny functions", LEADS)

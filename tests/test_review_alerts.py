@@ -164,8 +164,6 @@ def _crash_while_posting(desk) -> None:
     assert len(desk.platform.delivered) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="post_once re-posts a claim taken over from a process that died after "
-                                       "posting, without looking for the message first")
 def test_a_check_taking_over_from_a_process_that_died_after_posting_finds_the_message(desk):
     _crash_while_posting(desk)
     announce(desk, MONDAY_13_OCT_9AM_BST + timedelta(minutes=11))   # the claim is stale after 10 minutes
@@ -174,8 +172,6 @@ def test_a_check_taking_over_from_a_process_that_died_after_posting_finds_the_me
     assert (row.state, row.message_ref) == ("posted", "m1")
 
 
-@pytest.mark.xfail(strict=True, reason="post_once re-posts a claim taken over from a process that died mid-way, "
-                                       "where the platform cannot look, instead of leaving it uncertain")
 def test_where_the_platform_cannot_look_a_cut_short_post_is_not_made_again(demo_db, clock):
     desk = make_desk(demo_db, clock=clock, platform=MemoryPlatform(
         clock=clock, capabilities=Capabilities(finds_posted=False, files_in_channels=True, private_replies=True)))
@@ -197,7 +193,6 @@ def test_a_one_day_alert_and_a_morning_with_nothing_due(desk):
     assert "Already overdue: 9 (/reviews overdue lists them)." in tuesday.text
 
 
-@pytest.mark.xfail(strict=True, reason="NONE_DUE has no one-day form: it says 'within 1 days'")
 def test_a_one_day_alert_with_nothing_due_says_so_in_the_singular(desk):
     desk.subscribe("reviews due 1", TEAM)
     announce(desk, utc(2026, 4, 7, 8, 0))
