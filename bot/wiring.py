@@ -129,6 +129,7 @@ def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: di
     from digests.delivery import DeliveryPolicy
     from digests.scheduler import DigestScheduler
 
+    from digests.reminders import remind_owners
     from digests.review_alerts import announce_due_reviews
     from storage.upload_store import discard_expired
 
@@ -139,6 +140,8 @@ def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: di
         "the morning review alert": lambda: announce_due_reviews(context.db, delivering, context.clock, context.access,
                                                                   context.review_due_days, context.timezone, policy),
         "discarding unanswered uploads": lambda: discard_expired(context.db, context.clock()),
+        "reminding owners of late figures": lambda: remind_owners(context.db, delivering, context.clock, policy,
+                                                                  context.timezone),
     }
     return DigestScheduler(context.db, delivering, digest_builder(context), policy, settings.digest_check_minutes,
                            clock=context.clock, on_outcome=observe_digest, also=also)

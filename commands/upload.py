@@ -25,7 +25,7 @@ from storage.text_rules import without_control_characters
 
 LOGGER = logging.getLogger(__name__)
 
-HELP = """Send me a CSV or Excel (.xlsx) file in a direct message (or in an allowed channel, mentioning me) to load it
+HELP = """Send me a CSV or Excel (.xlsx) file in our one-to-one chat to load it
 I check it as `kpibot import` does and show what it would change, with Confirm and Cancel buttons
 /upload confirm <code> - import a previewed file (the Confirm button does this)
 /upload cancel <code> - discard it (the Cancel button does this)

@@ -113,7 +113,8 @@ def deliver(db: Database, platform: Platform, target: Target, occurrence: Occurr
         return Outcome(address, kind, period, "held", error=digest.held_reason)
     try:
         # Case references go only to the allowed channels; every other conversation gets the counts.
-        ref = platform.deliver(address, digest.for_channel(address.conversation).message, claim.key)
+        ref = platform.deliver(address, digest.for_platform(address.platform).for_channel(address.conversation).message,
+                               claim.key)
     except DeliveryError as exc:
         return _failed(db, platform, target, occurrence, claim, exc, now)
     ledger.finish(db, claim, ledger.POSTED, now(), message_ref=ref)

@@ -76,7 +76,7 @@ def test_a_message_naming_no_command_says_what_would_work(teams, fake_entra, fak
     activity = message_activity("hello there", PERSONAL_CHAT, ANNE, service_url=fake_connector.service_url)
     assert send_activity(running.url, activity, fake_entra.mint_inbound(fake_connector.service_url))[0] == 200
     assert [a.get("text") for a in fake_connector.activities(PERSONAL_CHAT)] == [
-        "I answer alert, csp, digest, kpi, reviews and snapshot: type one with what you want, for example "
+        "I answer alert, csp, digest, kpi, reviews, snapshot and upload: type one with what you want, for example "
         "`kpi calls-under-25s`, or `help`."]
 
 

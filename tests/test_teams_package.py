@@ -16,7 +16,7 @@ from bot.teams.manifest import PackageOptions, manifest
 
 SCHEMA = Path(__file__).parent / "schemas" / "teams-manifest-1.29.json"
 APP_ID = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
-COMMANDS = ["kpi", "reviews", "csp", "digest", "snapshot", "help"]
+COMMANDS = ["kpi", "reviews", "csp", "digest", "snapshot", "alert", "help"]
 
 
 def manifest_validator() -> jsonschema.protocols.Validator:
