@@ -8,13 +8,10 @@ upload puts September back to 40: (48 + 52 + 40) / 3 = 46.7 hours, Red again, a 
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.settings import Settings
@@ -24,6 +21,7 @@ from bot.wiring import build_kpibot
 from storage.audit import entries
 from storage.importers.load import load
 from storage.models import MetricRow, ObservationRow, PendingUploadRow
+from tests.figure_files import workbook
 from tests.conftest import PANEL_DAY
 from tests.fake_slack import DOWNLOAD, FakeSlack
 from tests.slack_signing import block_actions_body, file_share_event, post_event, post_signed, slash_command_body
@@ -34,16 +32,6 @@ ADMIN, EDITOR, VIEWER = "U0ADMIN", "U0EDITOR", "U0VIEWER"
 EDITOR_DM, VIEWER_DM = "D0EDITOR", "D0VIEWER"
 LEADERS = "C0LEADERS"
 TURNED_RED = "Volunteer hours turned Red (was Green)"
-
-
-def workbook(*rows: tuple) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    for row in (("metric", "period", "value"), *rows):
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture

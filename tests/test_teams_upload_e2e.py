@@ -9,12 +9,11 @@ upload puts September back to 40: (48 + 52 + 40) / 3 = 46.7 hours, Red again, a 
 from __future__ import annotations
 
 import hashlib
-import io
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from tests.figure_files import workbook
 from tests.teams_e2e_kit import require_serving
 
 require_serving()
@@ -31,16 +30,6 @@ from tests.teams_e2e_kit import (  # noqa: E402
 CASES_CHANNEL = "19:perf0cases@thread.tacv2"
 VIEWER_CHAT = "a:1vic-personal-chat-fake"
 TURNED_RED = "Volunteer hours turned Red (was Green)"
-
-
-def workbook(*rows: tuple) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    for row in (("metric", "period", "value"), *rows):
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def posted_to_channel(rig) -> list[dict]:

@@ -4,11 +4,9 @@ an audit entry naming the file and its hash, and nothing of a refused, cancelled
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import timedelta
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from answers.access import AccessPolicy
@@ -22,6 +20,7 @@ from storage.audit import entries
 from storage.importers.limits import MAX_FILE_BYTES
 from storage.models import ObservationRow, PendingUploadRow
 from tests.conftest import PANEL_DAY
+from tests.figure_files import workbook
 from tests.memory_platform import MemoryPlatform
 
 EDITOR, OTHER_EDITOR, VIEWER, ADMIN = "U0EDITOR", "U0EDITOR2", "U0VIEWER", "U0ADMIN"
@@ -87,15 +86,6 @@ def _volunteer_hours_september(db) -> float:
                               .where(MetricRow.slug == "volunteer-hours", ObservationRow.period == "2025-09"))
 
 
-def _xlsx(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_a_good_file_is_previewed_with_its_replaced_value_and_rag_change_and_nothing_written(registry, platform,
                                                                                              demo_db):
     observations = _count(demo_db, ObservationRow)
@@ -116,7 +106,7 @@ def test_a_good_file_is_previewed_with_its_replaced_value_and_rag_change_and_not
 
 
 def test_confirm_loads_once_and_audits_the_file_and_its_hash(registry, platform, demo_db):
-    content = _xlsx([["metric", "period", "value"], ["volunteer-hours", "2025-09", 40]])
+    content = workbook(("volunteer-hours", "2025-09", 40))
     preview = _upload(registry, platform, content, name="September figures.xlsx")
     assert "Volunteer hours, Sep 2025: 52 hours -> 40 hours" in preview.notes
     loaded = _press(registry, platform, preview.buttons[0])
