@@ -8,10 +8,14 @@ over 78.75: Green; at 40, (48 + 52 + 40) / 3 = 46.7, under 71.25: Red.
 
 Hand-worked from storage/demo/reviews.csv (a review is due 28 days after receipt): on Monday 13 Oct 2025 two
 open cases fall due within 7 days, CR-2025-0058 (received 19 Sep, due 17 Oct) and CR-2025-0059 (received 22 Sep,
-due 20 Oct); Monday 25 Aug is the August bank holiday; on Tuesday 26 Aug four fall due within 7 days.
+due 20 Oct), of nine open. Monday 25 Aug is the August bank holiday; on Tuesday 26 Aug four fall due within 7
+days: 0017 (received 29 Jul, due 26 Aug), 0018 (30 Jul, 27 Aug), 0019 (1 Aug, 29 Aug) and 0021 (5 Aug, 2 Sep);
+0020 (4 Aug) was completed on 25 Aug and 0022 (6 Aug) is due on 3 Sep, 8 days on.
 """
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -30,6 +34,9 @@ CASES_CHANNEL = "19:perf0cases@thread.tacv2"
 TEAM_CHANNEL = "19:perf0team@thread.tacv2"
 RECOVERED = "Volunteer hours recovered to Green (was Red): 80 hours in Jul-Sep 2025"
 TURNED_RED = "Volunteer hours turned Red (was Green): 46.7 hours in Jul-Sep 2025"
+AUGUST_26 = "Complaint reviews due within 7 days: 4 on 26 Aug 2025"
+OCTOBER_13 = "Complaint reviews due within 7 days: 2 on 13 Oct 2025"
+REVIEWS_HEARD = "will hear each working morning at 09:00 (Europe/London), of the complaint reviews due within 7"
 
 
 def utc(*parts: int) -> datetime:
@@ -45,14 +52,15 @@ def said(activity: dict) -> str:
     return "\n".join(activity_texts(activity))
 
 
-def subscribe(rig, line: str, channel: str) -> None:
-    """Install the bot in `channel` and have Ada subscribe it there; her confirmation comes in her personal chat."""
+def subscribe(rig, line: str, channel: str, hears: str) -> None:
+    """Install the bot in `channel` and have Ada subscribe it there; her personal chat is told what it will hear."""
     rig.install_in_channel(channel)
     admin_chat = rig.connector.personal_chat(ADMIN.id)
     since = len(rig.connector.activities(admin_chat)) if admin_chat else 0
     assert rig.say(f"alert subscribe {line}", channel, ADMIN, "channel")[0] == 200
     admin_chat = rig.connector.wait_for(lambda: rig.connector.personal_chat(ADMIN.id))
-    rig.connector.wait_for(lambda: rig.connector.activities(admin_chat)[since:])
+    [confirmed] = rig.connector.wait_for(lambda: rig.connector.activities(admin_chat)[since:])
+    assert hears in said(confirmed)
 
 
 def answer(rig, chat: str, since: int) -> dict:
@@ -64,7 +72,7 @@ def rig(demo_db):
     """The Teams app on the Panel day with Anne an editor and Ada an admin, and the channel subscribed to RAG
     alerts by Ada there."""
     with running_rig(demo_db, editor_user_ids=ANNE.aad_object_id, sensitive_channel_ids=CASES_CHANNEL) as running:
-        subscribe(running, "rag", CHANNEL)
+        subscribe(running, "rag", CHANNEL, "will hear when any metric turns worse")
         yield running
 
 
@@ -115,3 +123,58 @@ def test_a_channel_hears_each_turn_once_from_a_file_in_chat_or_the_command_line(
 def alert(line: str, loaded: str) -> str:
     return (f"Alert: {line}\nAfter {loaded} was loaded.\n"
             "Ask for the figures with /kpi; this channel's alerts: /alert list.")
+
+
+@pytest.fixture
+def morning(demo_db):
+    """The Teams app on a clock the test moves, with the cases channel the allowed one, and Ada's review alert
+    subscribed in it and in the team's channel before 09:00 on the August bank holiday."""
+    moment = [utc(2025, 8, 25, 7, 0)]
+    with running_rig(demo_db, clock=lambda: moment[0], sensitive_channel_ids=CASES_CHANNEL) as running:
+        subscribe(running, "reviews due 7", CASES_CHANNEL, REVIEWS_HEARD)
+        subscribe(running, "reviews due 7", TEAM_CHANNEL, REVIEWS_HEARD)
+        yield running, moment
+
+
+def check_at(morning, when: datetime) -> None:
+    rig, moment = morning
+    moment[0] = when
+    rig.root.scheduler.check()
+
+
+def everything_sent_to(rig, conversation: str) -> str:
+    """Every request the bot made in the conversation (posts, replies, updates), as sent."""
+    return json.dumps([r.body for r in rig.connector.requests() if conversation in (r.conversation_id or "")])
+
+
+def references(activity: dict) -> list[str]:
+    return re.findall(r"CR-\d{4}-\d{4}", said(activity))
+
+
+def test_the_review_alert_comes_at_nine_london_time_on_working_days_with_cases_only_where_allowed(morning):
+    rig = morning[0]
+    check_at(morning, utc(2025, 8, 25, 8, 0))     # 09:00 BST on the August bank holiday
+    assert posted_to(rig, CASES_CHANNEL) == posted_to(rig, TEAM_CHANNEL) == []
+
+    check_at(morning, utc(2025, 8, 26, 8, 0))     # 09:00 BST the next day
+    [allowed] = posted_to(rig, CASES_CHANNEL)
+    [counted] = posted_to(rig, TEAM_CHANNEL)
+    assert said(allowed).splitlines()[0] == said(counted).splitlines()[0] == AUGUST_26
+    assert references(allowed) == ["CR-2025-0017", "CR-2025-0018", "CR-2025-0019", "CR-2025-0021"]
+
+    check_at(morning, utc(2025, 10, 13, 7, 59))   # 08:59 BST
+    assert len(posted_to(rig, CASES_CHANNEL)) == len(posted_to(rig, TEAM_CHANNEL)) == 1
+
+    check_at(morning, utc(2025, 10, 13, 8, 0))    # 09:00 BST
+    [allowed] = posted_to(rig, CASES_CHANNEL)[1:]
+    [counted] = posted_to(rig, TEAM_CHANNEL)[1:]
+    assert said(allowed).splitlines()[:7] == [OCTOBER_13, "Due", "2", "Open", "9", "Overdue", "0"]
+    assert references(allowed) == ["CR-2025-0058", "CR-2025-0059"]
+    assert said(counted).splitlines()[:7] == [OCTOBER_13, "Due", "2", "Open", "9", "Overdue", "0"]
+    assert "Counts only here: the case references go to " in said(counted)
+    assert "CR-2025-" not in everything_sent_to(rig, TEAM_CHANNEL)
+    assert "CR-2025-0058" in everything_sent_to(rig, CASES_CHANNEL)
+
+    check_at(morning, utc(2025, 10, 13, 8, 5))
+    check_at(morning, utc(2025, 10, 13, 15, 30))
+    assert len(posted_to(rig, CASES_CHANNEL)) == len(posted_to(rig, TEAM_CHANNEL)) == 2
