@@ -129,6 +129,7 @@ def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: di
     from digests.delivery import DeliveryPolicy
     from digests.scheduler import DigestScheduler
 
+    from digests.alerts import post_waiting
     from digests.reminders import remind_owners
     from digests.review_alerts import announce_due_reviews
     from storage.upload_store import discard_expired
@@ -139,6 +140,7 @@ def build_scheduler(settings: Settings, registry: CommandRegistry, platforms: di
     also = {
         "the morning review alert": lambda: announce_due_reviews(context.db, delivering, context.clock, context.access,
                                                                   context.review_due_days, context.timezone, policy),
+        "posting alerts that failed or waited": lambda: post_waiting(context, delivering, policy),
         "discarding unanswered uploads": lambda: discard_expired(context.db, context.clock()),
         "reminding owners of late figures": lambda: remind_owners(context.db, delivering, context.clock, policy,
                                                                   context.timezone),

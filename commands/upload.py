@@ -57,8 +57,8 @@ ALERTED = "Alerts posted to {places}."
 ALERT_FAILED = "An alert could not be posted to {places}; the error is logged."
 ALERT_UNCERTAIN = ("An alert to {places} may already have been posted by an attempt cut short, so it was not "
                    "posted again: check there.")
-NOT_SERVED = ("Alerts for {places} were not posted: this kpibot is not connected to their chat platform "
-              "(its tokens are not set here).")
+NOT_SERVED = ("Alerts for {places} are kept for a kpibot connected to their chat platform (its tokens are not "
+              "set here): it posts them at its next check.")
 CHANGED_SINCE = ("{name} no longer loads as it did in its preview (the figures or the catalog changed in between): "
                  "nothing was written, and the upload is discarded.")
 CANCELLED = "Cancelled: {name} was discarded and nothing was loaded."

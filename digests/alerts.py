@@ -19,8 +19,8 @@ from digests.delivery import DeliveryPolicy, process_name
 from storage import digest_store as ledger
 from storage.addresses import Address
 from storage.alert_rules import (
-    DueAlert, Facts, ThresholdSubscription, Turn, alert_message_lines, comparison_facts, due_alerts, rag_turns,
-    threshold_turns, told_to,
+    THRESHOLD_DIRECTIONS, TURNS_FOR_THE_WORSE, Facts, ThresholdSubscription, Turn, alert_message_lines,
+    comparison_facts, due_alerts, rag_turns, threshold_state, threshold_turns, told_to,
 )
 from storage.alert_store import RAG, THRESHOLD, AlertSubscription, active_subscriptions
 from storage.catalog import Catalog
@@ -34,6 +34,9 @@ MANY_TITLE = "Alerts: {count} changes in the figures just loaded"
 FROM_FILE = "After {source} was loaded."
 ASK_MORE = "Ask for the figures with /kpi; this channel's alerts: /alert list."
 UNCERTAIN = "an earlier attempt may have posted it; the platform cannot look"
+NOT_SERVED_HERE = "kept for a kpibot process serving {platform}"
+MOVED_ON = "not posted: the metric has changed since"
+UNKNOWN_SOURCE = "a file"
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ def sent_keys(db, address: Address) -> set[str]:
 def announce_change(context: CommandContext, before: Standing, after: Standing, source: str,
                     triggered_by: str, policy: DeliveryPolicy | None = None) -> list[AlertOutcome]:
     """Tell every subscribed conversation, once, what this data change turned: one message per conversation.
-    A conversation on a platform this process does not serve is left out (and logged)."""
+    A conversation on a platform this process does not serve has its alerts kept in the ledger, for the next
+    check of a process that serves it (`post_waiting`)."""
     owed: dict[tuple[str, str, str], tuple[Address, list[Turn]]] = {}
     for subscription in active_subscriptions(context.db):
         turns = turns_for(subscription, before, after)
@@ -111,23 +115,47 @@ def announce_change(context: CommandContext, before: Standing, after: Standing, 
             address, listed = owed.setdefault(_place(subscription.address), (subscription.address, []))
             listed.extend(turns)
     names = {m.slug: m.name for m in after.catalog.metrics}
+    lines_of = {s.id: s for s in active_subscriptions(context.db, THRESHOLD)}
+    policy = policy or DeliveryPolicy()
     outcomes = []
     for address, turns in owed.values():
+        due = [(alert.key, _payload(alert.turn, names, source, lines_of.get(alert.turn.subscription_id)))
+               for alert in due_alerts(turns, sent_keys(context.db, address))]
         platform = context.platforms.get(address.platform)
         if platform is None or not hasattr(platform, "deliver"):
-            LOGGER.warning("alert for %s not posted: this process does not serve %s", address, address.platform)
-            outcomes.append(AlertOutcome(address, "not-served"))
+            outcomes.append(keep_for_later(context.db, address, due, context.clock, policy, triggered_by))
             continue
-        due = due_alerts(turns, sent_keys(context.db, address))
-        outcomes.append(post_once(context.db, platform, address, due,
-                                  lambda won: alert_response(_once_each(alert_message_lines(won, names)), source),
-                                  context.clock, policy or DeliveryPolicy(), triggered_by))
+        outcomes.append(post_once(context.db, platform, address, due, change_message, context.clock, policy,
+                                  triggered_by))
     return outcomes
 
 
-def _once_each(lines: list[str]) -> list[str]:
-    """A change heard through two of a conversation's alerts (every metric's RAG, and its section's) is told once."""
-    return list(dict.fromkeys(lines))
+def _payload(turn: Turn, names: dict[str, str], source: str, line_crossed: AlertSubscription | None) -> dict:
+    """What the ledger keeps of one alert: its words, and the state it tells of, so that a later attempt posts it
+    only while that state still holds."""
+    [line] = alert_message_lines([turn], names)
+    payload = {"line": line, "worse": turn.kind in TURNS_FOR_THE_WORSE, "source": source, "slug": turn.slug,
+               "state": turn.new}
+    if turn.direction and line_crossed is not None:
+        payload.update(direction=turn.direction, limit=line_crossed.limit)
+    return payload
+
+
+def still_holds(payload: dict, now: Standing) -> bool:
+    """Whether what a kept alert tells of is still so: its metric's RAG, or its side of the line, unchanged."""
+    slug, state = payload.get("slug"), payload.get("state")
+    if payload.get("direction") in THRESHOLD_DIRECTIONS and isinstance(payload.get("limit"), (int, float)):
+        return threshold_state(now.facts.values.get(slug), payload["direction"], payload["limit"]) == state
+    return now.facts.rags.get(slug) == state
+
+
+def change_message(payloads: list[dict]) -> Response:
+    """One message for the alerts a conversation is owed: turns for the worse first, each change once (one heard
+    through two of its alerts, every metric's RAG and its section's, is told once)."""
+    ordered = [p for p in payloads if p.get("worse")] + [p for p in payloads if not p.get("worse")]
+    lines = list(dict.fromkeys(str(p.get("line", "")) for p in ordered))
+    sources = list(dict.fromkeys(str(p.get("source", "")) for p in ordered if p.get("source")))
+    return alert_response(lines, " and ".join(sources) or UNKNOWN_SOURCE)
 
 
 def alert_response(lines: list[str], source: str) -> Response:
@@ -136,21 +164,63 @@ def alert_response(lines: list[str], source: str) -> Response:
     return Response(title=title, notes=notes, public=True)
 
 
-def post_once(db, platform: Platform, address: Address, due: Iterable[DueAlert],
-              message: Callable[[list[Turn]], Response], now: Callable[[], datetime], policy: DeliveryPolicy,
-              triggered_by: str) -> AlertOutcome:
-    """Claim each due alert's key in the ledger, post the ones won in one message (`message` writes it from
-    their turns), and record how it went."""
+Owed = tuple[str, "dict | None"]   # an alert's ledger key, and what it says (None: worked out when posted)
+
+
+def _claim_all(db, address: Address, owed: Iterable[Owed], now, policy: DeliveryPolicy, triggered_by: str):
     process = process_name()
     won = []
-    for alert in due:
-        claim = ledger.claim(db, address, ALERT, alert.key, now(), None, process, triggered_by, now(),
-                             policy.stale_claim, policy.max_attempts)
+    for key, payload in owed:
+        claim = ledger.claim(db, address, ALERT, key, now(), None, process, triggered_by, now(),
+                             policy.stale_claim, policy.max_attempts, payload=payload)
         if claim is not None:
-            won.append((claim, alert))
+            won.append((claim, payload))
+    return won
+
+
+def keep_for_later(db, address: Address, owed: Iterable[Owed], now: Callable[[], datetime], policy: DeliveryPolicy,
+                   triggered_by: str) -> AlertOutcome:
+    """Alerts for a platform this process does not serve: claimed and left as failed with their words, so the next
+    check of a process that serves it posts them."""
+    won = _claim_all(db, address, owed, now, policy, triggered_by)
+    for claim, _ in won:
+        ledger.finish(db, claim, ledger.FAILED, now(), error=NOT_SERVED_HERE.format(platform=address.platform))
+    LOGGER.warning("alerts for %s kept for a process serving %s", address, address.platform)
+    return AlertOutcome(address, "not-served" if won else "already")
+
+
+def post_waiting(context: CommandContext, platforms, policy: DeliveryPolicy | None = None,
+                 triggered_by: str = "alert retry") -> list[AlertOutcome]:
+    """Post the alerts that failed, or waited for a process serving their platform, one message per conversation
+    (the scheduler's check runs this every few minutes). An alert whose metric has moved on since (a red that
+    has recovered) is closed as skipped instead: a late message must not say what is no longer so."""
+    policy = policy or DeliveryPolicy()
+    db, now = context.db, context.clock
+    waiting = [w for w in ledger.waiting(db, ALERT, policy.max_attempts) if w.address.platform in platforms]
+    if not waiting:
+        return []
+    current = standing(context)
+    by_place: dict[tuple[str, str, str], tuple[Address, list[Owed]]] = {}
+    for kept in waiting:
+        if not still_holds(kept.payload, current):
+            for claim, _ in _claim_all(db, kept.address, [(kept.period, None)], now, policy, triggered_by):
+                ledger.finish(db, claim, ledger.SKIPPED, now(), error=MOVED_ON)
+            continue
+        address, owed = by_place.setdefault(_place(kept.address), (kept.address, []))
+        owed.append((kept.period, kept.payload))
+    return [post_once(db, platforms[address.platform], address, owed, change_message, now, policy, triggered_by)
+            for address, owed in by_place.values()]
+
+
+def post_once(db, platform: Platform, address: Address, due: Iterable[Owed],
+              message: Callable[[list[dict]], Response], now: Callable[[], datetime], policy: DeliveryPolicy,
+              triggered_by: str) -> AlertOutcome:
+    """Claim each due alert's key in the ledger, post the ones won in one message (`message` writes it from
+    their payloads), and record how it went."""
+    won = _claim_all(db, address, due, now, policy, triggered_by)
     if not won:
         return AlertOutcome(address, "already")
-    response = message([alert.turn for _, alert in won])
+    response = message([payload for _, payload in won if payload is not None])
     taken_over = [claim for claim, _ in won if not claim.fresh]
     if taken_over:
         # An earlier attempt may have posted and died before recording it: look, or leave it, never post twice.

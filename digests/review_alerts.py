@@ -14,7 +14,7 @@ from answers.platform import Platform
 from answers.response import Fact, Response, Table, counts_only
 from digests.alerts import AlertOutcome, post_once
 from digests.delivery import DeliveryPolicy
-from storage.alert_rules import DueAlert, Turn, alert_key, review_alert_due
+from storage.alert_rules import alert_key, review_alert_due
 from storage.alert_store import REVIEWS, AlertSubscription, active_subscriptions
 from storage.db import Database
 from storage.figures import format_day
@@ -73,9 +73,8 @@ def announce_due_reviews(db: Database, platforms: Mapping[str, Platform], now: C
         if platform is None:
             continue
         key = alert_key(subscription.id, REVIEWS_SLUG, day.isoformat(), DUE_STATE)
-        turn = Turn(REVIEWS_SLUG, "", DUE_STATE, DUE_STATE, day.isoformat(), subscription_id=subscription.id)
         outcomes.append(post_once(
-            db, platform, subscription.address, [DueAlert(key, turn)],
+            db, platform, subscription.address, [(key, None)],
             lambda won, subscription=subscription: review_message(db, subscription, day, due_days, access),
             now, policy or DeliveryPolicy(), "review schedule"))
     return outcomes

@@ -109,14 +109,15 @@ class Claim:
 
 def claim(db: Database, address: Address, kind: str, period: str, scheduled_for: datetime,
           subscription_id: int | None, process: str, triggered_by: str, now: datetime, stale_after: timedelta,
-          max_attempts: int) -> Claim | None:
-    """Claim the delivery of (address, kind, period); None when it is done or another process holds it."""
+          max_attempts: int, payload: dict | None = None) -> Claim | None:
+    """Claim the delivery of (address, kind, period); None when it is done or another process holds it.
+    `payload` (an alert's words) is kept with a new delivery, for a later attempt to post."""
     key = delivery_key(address, kind, period)
     try:
         with db.session() as session:
             row = DigestDeliveryRow(**address_columns(address), kind=kind, period=period, subscription_id=subscription_id,
                                     scheduled_for=scheduled_for, state=CLAIMED, claimed_by=process, claimed_at=now,
-                                    attempts=1, triggered_by=triggered_by)
+                                    attempts=1, triggered_by=triggered_by, payload=payload)
             session.add(row)
             session.flush()
             attempt = _log_attempt(session, row, now, process, triggered_by)
@@ -231,3 +232,23 @@ def clear_problem(db: Database, subscription_id: int) -> None:
                                                             DigestSubscriptionRow.problem_reported_at.is_not(None))
                         .values(problem_reported_at=None))
 
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A delivery that failed and may be tried again, with what it is to say."""
+
+    address: Address
+    period: str
+    payload: dict
+
+
+def waiting(db: Database, kind: str, max_attempts: int) -> list[Waiting]:
+    """The deliveries of `kind` with their words kept that failed short of a permanent refusal and have attempts
+    left, oldest first: what a later check posts."""
+    with db.session() as session:
+        rows = session.scalars(select(DigestDeliveryRow).where(
+            DigestDeliveryRow.kind == kind, DigestDeliveryRow.state == FAILED, DigestDeliveryRow.permanent.is_(False),
+            DigestDeliveryRow.attempts < max_attempts, DigestDeliveryRow.payload.is_not(None),
+        ).order_by(DigestDeliveryRow.id))
+        return [Waiting(address_of(row), row.period, row.payload) for row in rows]

@@ -224,6 +224,9 @@ class DigestDeliveryRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     permanent: Mapped[bool] = mapped_column(Boolean, default=False)
     triggered_by: Mapped[str] = mapped_column(String(120))
+    # What an alert says (its line, whether it is for the worse, the load it followed), kept so that a later
+    # check can post it when this attempt could not; NULL for a digest, which is built again instead.
+    payload: Mapped[dict | None] = mapped_column(JSON)
 
 
 class DigestAttemptRow(Base):

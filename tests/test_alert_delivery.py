@@ -15,13 +15,14 @@ import threading
 import pytest
 
 from answers.platform import DeliveryError, Failure
-from digests.alerts import announce_change, standing
+from digests.alerts import announce_change, post_waiting, standing
 from storage import alert_store
 from storage.addresses import Address
 from storage.digest_store import deliveries
 from storage.importers.load import load
 from tests.alert_kit import ADMIN, answer_text, make_desk
 from tests.conftest import PANEL_DAY
+from tests.memory_platform import MemoryPlatform
 
 LEADS, SCRUTINY, PUBLIC, TEAMS = "C0LEAD", "C0SCRUTINY", "C0PUBLIC", "C0TEAMS"
 TAIL = "After september.csv was loaded.\nAsk for the figures with /kpi; this channel's alerts: /alert list."
@@ -122,10 +123,41 @@ def test_each_conversation_hears_once_and_one_on_a_platform_not_served_is_named_
     assert len(desk.platform.delivered) == 2
     assert answer_text(answer).splitlines()[-2:] == [
         "Alerts posted to #C0LEAD, #C0SCRUTINY.",
-        "Alerts for #C0TEAMS were not posted: this kpibot is not connected to their chat platform "
-        "(its tokens are not set here).",
+        "Alerts for #C0TEAMS are kept for a kpibot connected to their chat platform (its tokens are not set "
+        "here): it posts them at its next check.",
     ]
-    assert deliveries(demo_db, Address("teams", TEAMS, "T0OFFICE")) == []
+    [kept] = deliveries(demo_db, Address("teams", TEAMS, "T0OFFICE"))
+    assert (kept.kind, kept.state, kept.error) == ("alert", "failed", "kept for a kpibot process serving teams")
+    # A process serving Teams posts it at its next check, once.
+    teams = MemoryPlatform(name="teams")
+    assert [o.state for o in post_waiting(desk.registry.context, {"teams": teams})] == ["posted"]
+    assert [d.text for d in teams.delivered] == [one_alert(TURNED_RED)]
+    assert post_waiting(desk.registry.context, {"teams": teams}) == []
+    assert len(teams.delivered) == 1
+
+
+def test_a_kept_alert_whose_metric_has_moved_on_is_not_posted_late(desk, demo_db):
+    desk.hours_in_september(140)
+    alert_store.subscribe(demo_db, Address("teams", TEAMS, "T0OFFICE"), "rag", ADMIN, PANEL_DAY)
+    desk.hours_in_september(40)     # turned Red: kept for a process serving Teams
+    desk.hours_in_september(140)    # recovered to Green: kept too; the Red it followed is no longer so
+    teams = MemoryPlatform(name="teams")
+    post_waiting(desk.registry.context, {"teams": teams})
+    assert [d.text for d in teams.delivered] == [one_alert(RECOVERED)]
+    states = sorted(r.state for r in deliveries(demo_db, Address("teams", TEAMS, "T0OFFICE")))
+    assert states == ["posted", "skipped"]
+
+
+def test_an_alert_that_failed_is_posted_at_the_next_check(desk, demo_db):
+    desk.hours_in_september(140)
+    desk.subscribe("rag", LEADS)
+    desk.platform.failures.append(DeliveryError(Failure.TRANSIENT, "internal_error"))
+    desk.hours_in_september(40)
+    assert desk.texts(LEADS) == []
+    [outcome] = post_waiting(desk.registry.context, {desk.platform.name: desk.platform})
+    assert outcome.state == "posted"
+    assert desk.texts(LEADS) == [one_alert(TURNED_RED)]
+    assert post_waiting(desk.registry.context, {desk.platform.name: desk.platform}) == []
 
 
 def test_a_failed_post_is_told_to_the_loader_and_left_failed_in_the_ledger_with_the_figures_loaded(desk, demo_db):
@@ -233,9 +265,10 @@ def test_a_cli_import_announces_as_a_load_from_chat_does(kpibot_import, demo_db,
     leads = Address("slack", LEADS)
     alert_store.subscribe(demo_db, leads, "rag", ADMIN, PANEL_DAY)
     unserved = kpibot_import(40)
-    assert ("Alerts for #C0LEAD were not posted: this kpibot is not connected to their chat platform "
-            "(its tokens are not set here).") in unserved
-    assert deliveries(demo_db, leads) == []
+    assert ("Alerts for #C0LEAD are kept for a kpibot connected to their chat platform (its tokens are not set "
+            "here): it posts them at its next check.") in unserved
+    [kept] = deliveries(demo_db, leads)
+    assert kept.state == "failed"
     kpibot_import(140)
     with FakeSlack() as fake:
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-alert-test")
@@ -244,8 +277,10 @@ def test_a_cli_import_announces_as_a_load_from_chat_does(kpibot_import, demo_db,
         served = kpibot_import(40)
         assert "Alerts posted to #C0LEAD." in served
         assert [message["text"] for message in fake.messages(LEADS)] == [one_alert(TURNED_RED)]
-    [row] = deliveries(demo_db, leads)
-    assert (row.kind, row.state) == ("alert", "posted")
+    # The turn to Red kept by the first import was posted by the served one; the recovery kept in between
+    # waits, and is no longer so (see test_a_kept_alert_whose_metric_has_moved_on_is_not_posted_late).
+    assert sorted((row.kind, row.state) for row in deliveries(demo_db, leads)) == [("alert", "failed"),
+                                                                                   ("alert", "posted")]
 
 
 def test_one_recovery_is_told_per_turn_for_the_worse(desk):
