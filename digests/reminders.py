@@ -55,6 +55,8 @@ def remind_owners(db: Database, platforms: Mapping[str, Platform] | Platform, no
         return []
     with db.session() as session:
         catalog = read_catalog(session)
+        if not any(platform in platforms for metric in catalog.metrics for platform in metric.owners):
+            return []   # nobody to remind here: the figures are not read every few minutes for nothing
         late = late_figures(catalog, latest_periods(catalog, latest_period_starts(session, today)), today)
     outcomes = []
     for item in late:
