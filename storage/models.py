@@ -19,6 +19,14 @@ class Base(DeclarativeBase):
     pass
 
 
+class AtAddress:
+    """A conversation's address, as every table that names one keeps it (storage.addresses reads and writes it)."""
+
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
+    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
+
+
 class MetricRow(Base):
     __tablename__ = "metrics"
 
@@ -170,7 +178,7 @@ class ImportRow(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class DigestSubscriptionRow(Base):
+class DigestSubscriptionRow(AtAddress, Base):
     """A conversation's subscription to the weekly or quarterly digest, by its address (platform, workspace,
     conversation id), never by name; `reference` is the platform's own, handed back to its adapter to post."""
 
@@ -179,9 +187,6 @@ class DigestSubscriptionRow(Base):
                                        name="uq_digest_subscriptions_address_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
-    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
-    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
     reference: Mapped[dict | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(12))
     day_of_week: Mapped[str] = mapped_column(String(3), default="mon")
@@ -195,7 +200,7 @@ class DigestSubscriptionRow(Base):
     problem_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class DigestDeliveryRow(Base):
+class DigestDeliveryRow(AtAddress, Base):
     """The delivery ledger: one row per (address, kind, period), claimed by an insert only one process can win."""
 
     __tablename__ = "digest_deliveries"
@@ -206,9 +211,6 @@ class DigestDeliveryRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
-    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
-    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
     reference: Mapped[dict | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(12))
     period: Mapped[str] = mapped_column(String(16))
@@ -306,7 +308,7 @@ class SeenRequestRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ConversationRow(Base):
+class ConversationRow(AtAddress, Base):
     """Where the bot was added on a platform that posts only into conversations it knows (Teams): the reference
     it needs to post there, kept from the install event and refreshed by every message. `user_id` names the
     person of a personal chat, so that a private answer finds it; `removed_at` is set when the app is removed."""
@@ -318,16 +320,13 @@ class ConversationRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
-    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
-    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
     reference: Mapped[dict] = mapped_column(JSON)
     user_id: Mapped[str | None] = mapped_column(String(400))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class AlertSubscriptionRow(Base):
+class AlertSubscriptionRow(AtAddress, Base):
     """A conversation's alert, by its address as digest subscriptions are: RAG turns (of a section, or of any
     metric; `section` "" for any), a metric crossing a line (`metric_slug`, `direction`, `limit_value`), or the
     complaint reviews due within `days`. The fields that do not apply to a kind are "" or NULL; the unique key
@@ -338,9 +337,6 @@ class AlertSubscriptionRow(Base):
                                        "direction", name="uq_alert_subscriptions_address_alert"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
-    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
-    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
     reference: Mapped[dict | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(12))
     section: Mapped[str] = mapped_column(String(120), default="")
@@ -354,7 +350,7 @@ class AlertSubscriptionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class PendingUploadRow(Base):
+class PendingUploadRow(AtAddress, Base):
     """A file given in chat, checked and previewed, waiting for its uploader's Confirm or Cancel. The bytes are
     kept here (not on one replica's disk) so that whichever process takes the click can import it; the row goes
     when the upload is imported, cancelled or left past `expires_at`, and its bytes with it."""
@@ -364,9 +360,6 @@ class PendingUploadRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True)
-    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
-    workspace: Mapped[str] = mapped_column(String(WORKSPACE_LENGTH), default="")
-    conversation_id: Mapped[str] = mapped_column(String(CONVERSATION_ID_LENGTH))
     user_id: Mapped[str] = mapped_column(String(400))
     filename: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(20))
