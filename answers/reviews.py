@@ -163,15 +163,16 @@ def overdue_answer(session: Session, context: CommandContext, explicit: date | N
 def _due_soon_part(due_soon: list[DueSoonReview]) -> Response:
     if not due_soon:
         return Response(title=NONE_DUE_SOON.format(days=SOON_DAYS))
+    return Response(title=DUE_SOON_TITLE.format(days=SOON_DAYS), table=due_soon_table(due_soon, SOON_DAYS))
+
+
+def due_soon_table(due_soon: list[DueSoonReview], days: int) -> Table:
+    """The cases falling due within `days`, as /reviews overdue and the morning review alert list them."""
     more = len(due_soon) - MAX_ROWS
-    return Response(
-        title=DUE_SOON_TITLE.format(days=SOON_DAYS),
-        table=Table(["Reference", "Received", "Due", "Days left"],
-                    [[case.reference, day_text(case.received), day_text(case.due), str(case.days_left)]
-                     for case in due_soon[:MAX_ROWS]],
-                    caption=MORE_DUE_SOON.format(count=more, days=SOON_DAYS) if more > 0 else None,
-                    lists_cases=True),
-    )
+    return Table(["Reference", "Received", "Due", "Days left"],
+                 [[case.reference, day_text(case.received), day_text(case.due), str(case.days_left)]
+                  for case in due_soon[:MAX_ROWS]],
+                 caption=MORE_DUE_SOON.format(count=more, days=days) if more > 0 else None, lists_cases=True)
 
 
 def quarter_answer(session: Session, context: CommandContext, quarter: Quarter, as_of: date,

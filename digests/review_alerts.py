@@ -11,13 +11,13 @@ from typing import Callable, Mapping
 
 from answers.access import AccessPolicy
 from answers.platform import Platform
-from answers.response import Fact, Response, Table, counts_only
+from answers.response import Fact, Response, counts_only
+from answers.reviews import day_text, due_soon_table
 from digests.alerts import AlertOutcome, post_once
 from digests.delivery import DeliveryPolicy
 from storage.alert_rules import alert_key, review_alert_due
 from storage.alert_store import REVIEWS, AlertSubscription, active_subscriptions
 from storage.db import Database
-from storage.figures import format_day
 from storage.review_queries import review_deadlines
 
 REVIEWS_SLUG = "reviews"
@@ -29,11 +29,6 @@ NONE_DUE_ONE_DAY = "No open complaint review falls due within 1 day."
 OVERDUE = "Already overdue: {count} (/reviews overdue lists them)."
 DEADLINE = "A review is due {due_days} days after it was received."
 COUNTS_ONLY = "Counts only here: the case references go to {channels}."
-MAX_ROWS = 20
-
-
-def _day_words(day: date) -> str:
-    return format_day(day)
 
 
 def review_message(db: Database, subscription: AlertSubscription, day: date, due_days: int,
@@ -43,16 +38,14 @@ def review_message(db: Database, subscription: AlertSubscription, day: date, due
     with db.session() as session:
         deadlines = review_deadlines(session, day, due_days, days)
     due = deadlines.due_soon
-    title = (TITLE_ONE_DAY if days == 1 else TITLE).format(days=days, count=len(due), day=_day_words(day))
+    title = (TITLE_ONE_DAY if days == 1 else TITLE).format(days=days, count=len(due), day=day_text(day))
     facts = [Fact("Due", str(len(due))), Fact("Open", str(deadlines.open_count)),
              Fact("Overdue", str(len(deadlines.overdue)))]
     notes = [] if due else [NONE_DUE_ONE_DAY if days == 1 else NONE_DUE.format(days=days)]
     if deadlines.overdue:
         notes.append(OVERDUE.format(count=len(deadlines.overdue)))
     notes.append(DEADLINE.format(due_days=due_days))
-    table = Table(["Reference", "Received", "Due", "Days left"],
-                  [[case.reference, _day_words(case.received), _day_words(case.due), str(case.days_left)]
-                   for case in due[:MAX_ROWS]], lists_cases=True) if due else None
+    table = due_soon_table(due, days) if due else None
     response = Response(title=title, facts=facts, table=table, notes=notes, public=True)
     if access.channel_sees_cases(subscription.address.conversation):
         return response
