@@ -122,7 +122,7 @@ def announce_change(context: CommandContext, before: Standing, after: Standing, 
         due = [(alert.key, _payload(alert.turn, names, source, lines_of.get(alert.turn.subscription_id)))
                for alert in due_alerts(turns, sent_keys(context.db, address))]
         platform = context.platforms.get(address.platform)
-        if platform is None or not hasattr(platform, "deliver"):
+        if platform is None:
             outcomes.append(keep_for_later(context.db, address, due, context.clock, policy, triggered_by))
             continue
         outcomes.append(post_once(context.db, platform, address, due, change_message, context.clock, policy,
