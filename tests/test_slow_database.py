@@ -3,7 +3,9 @@
 
 Two slow databases: a "PostgreSQL" that accepts connections and never says a word, and an SQLite file that
 another process holds write-locked. 40 signed commands are sent at once, as a busy morning would; each ack
-is timed from the moment its request was sent. Slack's 3 s is the deadline itself, so the test holds the
+is timed from the moment its request was sent. The app runs in a process of its own, as it does when deployed,
+so the timings are the app's and not also the test runner's (its threads, heap and garbage collector after a
+few thousand tests). Slack's 3 s is the deadline itself, so the test holds the
 app to exactly that and no tighter.
 """
 from __future__ import annotations
@@ -18,21 +20,17 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
-from bot.app import build_registry, database_health
-from bot.slack.http_server import SlackHTTPServer
-from bot.settings import Settings
-from bot.slack.app import STILL_WORKING, build_slack_app
+from bot.slack.app import STILL_WORKING
 from storage.db import Database
 from tests.fake_slack import FakeSlack
+from tests.slow_database_server import SECRET
 from tests.slack_signing import post_signed, slash_command_body
 
-SECRET = "slow-database-secret"
-TOKEN = "xoxb-slow-database"
-PANEL_DAY = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = 40
 SLACK_DEADLINE = 3.0
 HEALTH_DEADLINE = 1.0
@@ -81,18 +79,25 @@ def write_locked(path: str):
 
 
 @contextlib.contextmanager
-def serving(db: Database, fake: FakeSlack):
-    settings = Settings(database_url=db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                        slack_api_url=fake.api_url, _env_file=None)
-    registry = build_registry(settings, db, clock=lambda: PANEL_DAY)
-    server = SlackHTTPServer(build_slack_app(settings, registry), "127.0.0.1", 0,
-                             health_check=lambda: database_health(db))
-    server.start_in_thread()
+def serving(db: Database, fake: FakeSlack, log_dir):
+    """The app in a process of its own (tests/slow_database_server.py), as Slack meets it; its log is shown
+    if it does not start."""
+    log = open(log_dir / "server.log", "w+")
+    server = subprocess.Popen([sys.executable, "-m", "tests.slow_database_server", db.url, fake.api_url],
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
-        yield f"http://127.0.0.1:{server.port}"
+        started = server.stdout.readline().split()
+        log.seek(0)
+        assert started[:1] == ["port"], f"the app did not start: {log.read()}"
+        yield f"http://127.0.0.1:{started[1]}"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stdin.close()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
 
 def send_at_once(base: str, fake: FakeSlack, text: str) -> list:
@@ -136,11 +141,11 @@ def assert_every_command_answered(answers: list, fake: FakeSlack, expected: str,
         assert expected in text, (index, text)
 
 
-def test_a_database_that_accepts_connections_and_never_answers():
+def test_a_database_that_accepts_connections_and_never_answers(tmp_path):
     silent = SilentDatabase()
     db = Database(f"postgresql+psycopg://kpibot@127.0.0.1:{silent.port}/kpibot")
     try:
-        with FakeSlack() as fake, serving(db, fake) as base:
+        with FakeSlack() as fake, serving(db, fake, tmp_path) as base:
             answers = send_at_once(base, fake, "calls-under-25s")
             assert_all_acknowledged_in_time(answers)
             status, report, elapsed = health(base)
@@ -155,10 +160,10 @@ def test_a_database_that_accepts_connections_and_never_answers():
         db.dispose()
 
 
-def test_an_sqlite_file_write_locked_by_another_process(demo_db):
+def test_an_sqlite_file_write_locked_by_another_process(demo_db, tmp_path):
     if not demo_db.url.startswith("sqlite"):
         pytest.skip("SQLite's file lock")
-    with FakeSlack() as fake, serving(demo_db, fake) as base:
+    with FakeSlack() as fake, serving(demo_db, fake, tmp_path) as base:
         with write_locked(demo_db.url.removeprefix("sqlite:///")):
             # The figures read under the lock (WAL), but each command's audit row waits for it.
             answers = send_at_once(base, fake, "calls-under-25s")
