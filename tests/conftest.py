@@ -1,6 +1,8 @@
 """Test factories: databases on SQLite (always) and PostgreSQL (when KPIBOT_TEST_POSTGRES_URL is set), a fixed clock."""
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import shutil
 from datetime import datetime, timezone
@@ -121,3 +123,30 @@ def registry_at(db, settings):
     def build(moment: datetime = PANEL_DAY):
         return build_registry(settings, db, clock=lambda: moment)
     return build
+
+
+@pytest.fixture
+def steady_heap():
+    """For a test that holds the app in this process to Slack's 3 s: the objects of the thousands of tests
+    before it are collected and frozen first, so a full garbage collection (most of a second over that heap)
+    cannot stall every thread in the middle of the timed part. Put back as it was afterwards."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@pytest.fixture(autouse=True)
+def root_logger_as_it_was():
+    """What a test's `configure_logging` (a CLI command run in this process) puts on the root logger is taken off
+    when the test ends: its handler writes to a stream pytest closes then, and every later test's log line would
+    print logging's own "--- Logging error ---" traceback instead. pytest's own handlers are left to pytest."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in before and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+    root.setLevel(level)

@@ -161,7 +161,7 @@ def test_an_audit_entry_waits_for_a_lock_no_longer_than_a_slack_ack_allows(demo_
     assert record(demo_db, PANEL_DAY, "U0VIEWER", ALLOWED, "/reviews", "overdue", "ok") is True
 
 
-def test_over_slack_a_locked_audit_log_gives_the_asker_a_short_message_and_no_cases(demo_db):
+def test_over_slack_a_locked_audit_log_gives_the_asker_a_short_message_and_no_cases(demo_db, steady_heap):
     with FakeSlack() as fake:
         settings = Settings(database_url=demo_db.url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=fake.api_url, sensitive_channel_ids=ALLOWED, _env_file=None)

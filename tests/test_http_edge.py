@@ -91,15 +91,6 @@ def notes_stored(db) -> int:
         return session.scalar(select(func.count()).select_from(CommentaryRow))
 
 
-@pytest.fixture(autouse=True)
-def only_pytests_log_handlers(monkeypatch):
-    """The root logger without handlers an earlier test's `configure_logging` left on a stream that pytest
-    has since closed: writing to one prints logging's own "--- Logging error ---" traceback, which is not
-    the server's."""
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", [h for h in root.handlers if type(h).__module__.startswith("_pytest")])
-
-
 def no_traceback(capfd, caplog) -> None:
     printed = capfd.readouterr()
     assert "Traceback" not in printed.err + printed.out

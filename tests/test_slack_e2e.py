@@ -132,7 +132,7 @@ def test_a_miss_offers_buttons_and_a_click_answers(slack):
     assert "Volunteer hours: 50.7 hours" in replaced["text"]
 
 
-def test_an_answer_slower_than_the_ack_budget_follows_by_response_url(slack):
+def test_an_answer_slower_than_the_ack_budget_follows_by_response_url(slack, steady_heap):
     url, fake, registry = slack
 
     def slow(request, context):
@@ -334,7 +334,7 @@ def test_health_is_503_when_the_database_is_down():
     down.dispose()
 
 
-def test_twenty_slow_commands_at_once_are_all_acknowledged_and_answered(slack):
+def test_twenty_slow_commands_at_once_are_all_acknowledged_and_answered(slack, steady_heap):
     """Bolt gives up on an ack after 3 s and answers 404; queued behind other requests, no ack may wait that long."""
     from concurrent.futures import ThreadPoolExecutor
 
