@@ -90,10 +90,15 @@ class TeamsRig:
         activity = file_message(files, conversation, user, TENANT_ID, self.service_url)
         return self.send(activity)[0], activity
 
-    def press(self, line: str, conversation: str = ANNE_CHAT, user: TeamsUser = ANNE) -> tuple[int, Any]:
-        """Press a card's button that runs `line`, as Teams sends an Action.Submit's data."""
+    def press(self, line: str, conversation: str = ANNE_CHAT, user: TeamsUser = ANNE,
+              on: str | None = None) -> tuple[int, Any]:
+        """Press a card's button that runs `line`, as Teams sends an Action.Submit's data: a message with the
+        button's data, in reply to the message `on` that holds the card (where the test names it)."""
         value = {"kpibot": "run", "line": line}
-        return self.send(message_activity(None, conversation, user, TENANT_ID, self.service_url, value=value))
+        activity = message_activity(None, conversation, user, TENANT_ID, self.service_url, value=value)
+        if on is not None:
+            activity["replyToId"] = on
+        return self.send(activity)
 
     def install_in_channel(self, channel: str = CHANNEL, by: TeamsUser = ADMIN, action: str = "add") -> None:
         status, _ = self.send(installation_activity(channel, by, TENANT_ID, self.service_url, "channel",

@@ -88,7 +88,7 @@ def drop(url: str, fake: FakeSlack, name: str, content: bytes, user: str = EDITO
 
 def press(url: str, fake: FakeSlack, message: dict, label: str, name: str, user: str = EDITOR,
           channel: str = EDITOR_DM) -> dict:
-    """Click the button labelled `label` on `message` and wait for the message that replaces it."""
+    """Click the button labelled `label` on `message` and wait for the answer (in its place, or a refusal beside it)."""
     button, = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
                if e["text"]["text"] == label]
     click = block_actions_body(button["action_id"], value=button["value"], button_text=label, user_id=user,
@@ -124,6 +124,8 @@ def test_an_editors_excel_upload_previews_confirms_loads_audits_and_alerts_once(
     count = observations(db)
     again = press(url, fake, preview, "Confirm import", "confirm-again")
     assert "Loaded" not in again["text"] and "Nothing more was loaded" in again["text"]
+    # Said beside the message, not in its place: the message still says what the first click loaded.
+    assert again["replace_original"] is False and again["response_type"] == "ephemeral"
     assert observations(db) == count and september_hours(db) == [40]
     assert len(fake.messages(LEADERS)) == 1
     assert len([e for e in entries(db) if e.action == "upload confirmed"]) == 1
@@ -162,5 +164,6 @@ def test_a_cancelled_upload_is_not_kept_and_loads_nothing(slack):
     assert "Cancelled: figures.xlsx was discarded and nothing was loaded" in cancelled["text"]
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(PendingUploadRow)) == 0
-    assert "no longer waiting" in press(url, fake, preview, "Confirm import", "late")["text"]
+    late = press(url, fake, preview, "Confirm import", "late")
+    assert "no longer waiting" in late["text"] and late["replace_original"] is False
     assert september_hours(db) == [140] and fake.messages(LEADERS) == []

@@ -303,7 +303,7 @@ def test_a_file_too_large_for_the_command_is_refused_without_reading_it_all(slac
     assert "figures.csv is too large" in fake.wait_for(lambda: fake.messages(EDITOR_DM))[0]["text"]
 
 
-def test_a_click_runs_its_line_as_the_person_who_clicked_in_place_of_the_message(slack):
+def test_a_click_runs_its_line_as_the_person_who_clicked_in_place_of_the_message_and_a_refusal_beside_it(slack):
     url, fake, _ = slack
     for user, channel, name in ((EDITOR, EDITOR_DM, "editor"), (VIEWER, VIEWER_DM, "viewer")):
         click = block_actions_body("kpi_button_0", value=CONFIRM.line, button_text=CONFIRM.label, user_id=user,
@@ -313,5 +313,7 @@ def test_a_click_runs_its_line_as_the_person_who_clicked_in_place_of_the_message
     assert editor["replace_original"] is True
     assert editor["text"] == f"confirm tok1 run for {EDITOR} in {EDITOR_DM}"
     viewer = fake.wait_for(lambda: fake.responses("viewer"))[0]
-    assert viewer["replace_original"] is True and "That needs the editor role" in viewer["text"]
+    # Refused: said beside the message (ephemeral), which keeps its buttons for the person they are for.
+    assert viewer["replace_original"] is False and viewer["response_type"] == "ephemeral"
+    assert "That needs the editor role" in viewer["text"]
     assert "tok1 run for" not in json.dumps(viewer)

@@ -87,12 +87,18 @@ def send(rig, name: str, content: bytes, chat: str = ANNE_CHAT, user=ANNE) -> tu
     return answer(rig, chat, since), url
 
 
-def press(rig, card: dict, label: str, chat: str = ANNE_CHAT, user=ANNE) -> dict:
-    """Press the button labelled `label` on `card` as Teams sends it (a message with the button's data)."""
-    [button] = [a for s in card_elements(card, "ActionSet") for a in s["actions"] if a["title"] == label]
+def press(rig, message: dict, label: str, chat: str = ANNE_CHAT, user=ANNE) -> dict:
+    """Press the button labelled `label` on the card in `message` as Teams sends it (a message with the
+    button's data, in reply to `message`); the bot's answer, a new message or `message` updated in place."""
+    [button] = [a for s in card_elements(the_card(message), "ActionSet") for a in s["actions"] if a["title"] == label]
     since = len(rig.connector.activities(chat))
-    assert rig.press(button["data"]["line"], chat, user)[0] == 200
+    assert rig.press(button["data"]["line"], chat, user, on=message["id"])[0] == 200
     return answer(rig, chat, since)
+
+
+def updates(rig, chat: str = ANNE_CHAT) -> list:
+    """The messages the bot changed in place in `chat` (PUT), oldest first."""
+    return [r for r in rig.connector.requests("update") if r.conversation_id == chat]
 
 
 def the_card(activity: dict) -> dict:
@@ -116,8 +122,11 @@ def test_an_editors_excel_file_previews_confirms_loads_audits_and_alerts_the_cha
     assert september_hours(db) == [140]                      # nothing is loaded by the preview
     assert posted_to_channel(rig) == []
 
-    loaded = press(rig, card, "Confirm import")
+    loaded = press(rig, preview, "Confirm import")
     assert "Loaded volunteer-hours-sep.xlsx" in " ".join(activity_texts(loaded))
+    # The preview itself turns into the answer: updated in place, its buttons gone, so it cannot be pressed again.
+    assert [r.path.rsplit("/", 1)[1] for r in updates(rig)] == [preview["id"]] and loaded["id"] == preview["id"]
+    assert card_elements(the_card(loaded), "ActionSet") == []
     assert september_hours(db) == [40]
     sha256 = hashlib.sha256(content).hexdigest()
     audited = [e for e in entries(db) if e.action == "upload confirmed"]
@@ -127,8 +136,11 @@ def test_an_editors_excel_file_previews_confirms_loads_audits_and_alerts_the_cha
     assert TURNED_RED in " ".join(activity_texts(alert))
 
     count = observations(db)
-    again = press(rig, card, "Confirm import")
+    # A second press that raced the first (a double click, on the card as it was): a message of its own, and
+    # the "Loaded" card stays as it is.
+    again = press(rig, preview, "Confirm import")
     assert "Nothing more was loaded" in " ".join(activity_texts(again))
+    assert again["id"] != preview["id"] and len(updates(rig)) == 1
     assert observations(db) == count and september_hours(db) == [40]
     assert len(posted_to_channel(rig)) == 1
     assert len([e for e in entries(db) if e.action == "upload confirmed"]) == 1
@@ -179,11 +191,22 @@ def test_a_file_over_50_mb_is_refused_and_its_download_stopped(rig, demo_db, len
 
 def test_a_cancelled_upload_loads_nothing_and_its_confirm_is_then_refused(rig, demo_db):
     preview, _ = send(rig, "figures.xlsx", workbook(("volunteer-hours", "2025-09", 40)))
-    card = the_card(preview)
     assert pending_uploads(demo_db) == 1
-    cancelled = press(rig, card, "Cancel")
+    cancelled = press(rig, preview, "Cancel")
     assert "Cancelled: figures.xlsx was discarded and nothing was loaded" in " ".join(activity_texts(cancelled))
+    assert cancelled["id"] == preview["id"] and card_elements(the_card(cancelled), "ActionSet") == []
     assert pending_uploads(demo_db) == 0
-    late = press(rig, card, "Confirm import")
+    late = press(rig, preview, "Confirm import")
     assert "no longer waiting" in " ".join(activity_texts(late))
+    assert late["id"] != preview["id"] and len(updates(rig)) == 1
     assert september_hours(demo_db) == [140] and posted_to_channel(rig) == []
+
+
+def test_a_preview_teams_will_not_update_gets_its_answer_as_a_new_message_and_loads_once(rig, demo_db):
+    preview, _ = send(rig, "figures.xlsx", workbook(("volunteer-hours", "2025-09", 40)))
+    rig.connector.fail_next(404, kind="update", conversation_id=ANNE_CHAT)   # the preview was deleted meanwhile
+    loaded = press(rig, preview, "Confirm import")
+    assert "Loaded figures.xlsx" in " ".join(activity_texts(loaded))
+    assert loaded["id"] != preview["id"]
+    assert [r.status for r in updates(rig)] == [404]   # tried once: a 404 is not retried
+    assert september_hours(demo_db) == [40]

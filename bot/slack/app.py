@@ -248,7 +248,9 @@ class SlackCommands:
 
     def suggestion_clicked(self, ack: Callable, body: dict, respond: Callable, request: BoltRequest,
                            client: WebClient) -> None:
-        """A click on a suggested command: acknowledged at once, answered in place of the message it was on."""
+        """A click on a button (a suggested command, an upload's Confirm or Cancel): acknowledged at once, and
+        answered in place of the message it was on; a refusal (a second click on Confirm, say) is answered beside
+        it instead, so the message keeps what the first click made of it."""
         ack()
         action = (body.get("actions") or [{}])[0]
         line = str(action.get("value", "")).strip()
@@ -262,7 +264,8 @@ class SlackCommands:
 
         def answered(done: Future) -> None:
             # in place of the message it was on, with the charts or files of the answer, as a typed command's
-            self._deliveries.submit(self._send, done.result(), _request(typed), respond, client, True)
+            response = done.result()
+            self._deliveries.submit(self._send, response, _request(typed), respond, client, not response.is_error)
 
         answer.add_done_callback(answered)
 

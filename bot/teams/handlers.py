@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from answers.platform import DeliveryError
 from answers.response import Response
-from bot.teams.commands import command_line, not_a_command
+from bot.teams.commands import card_line, command_line, not_a_command
 from bot.teams.ids import conversation_of
 from bot.teams.platform import PERSONAL, PLATFORM, TeamsPlatform
 from bot.teams.uploads import IN_PERSONAL_CHAT, MAX_FILES, TOO_MANY_FILES, TeamsFile, file_shared_elsewhere, files_given
@@ -54,6 +54,13 @@ def _team(activity) -> tuple[str | None, str | None]:
 def person_id(account) -> str:
     """A Teams user as kpibot names them: the Entra object id, or the connector's id where there is none."""
     return getattr(account, "aad_object_id", None) or account.id
+
+
+def _pressed_card(activity) -> str | None:
+    """The id of the bot's card whose button sent this message, or None for a message that was typed."""
+    if card_line(getattr(activity, "value", None)) is None:
+        return None
+    return getattr(activity, "reply_to_id", None) or None
 
 
 def _request_time(activity) -> int | None:
@@ -208,7 +215,13 @@ class TeamsHandlers:
         with a line where it was asked saying so."""
         asked_in = Address(PLATFORM, request.channel_id, request.workspace, here.reference)
         if response.public or here.reference.get("conversation_type") == PERSONAL:
-            self.platform.post(here, self.platform.activities(response))
+            pressed = _pressed_card(activity)
+            if pressed and not response.is_error:
+                # The card a button was pressed on becomes its answer (an upload's preview turns into "Loaded",
+                # its buttons gone); a refusal comes as a message of its own and leaves the card as it was.
+                self.platform.replace(here, pressed, self.platform.activities(response))
+            else:
+                self.platform.post(here, self.platform.activities(response))
             self._files(asked_in, request, response)
             return
         try:

@@ -121,6 +121,26 @@ class TeamsPlatform:
             first = first or posted
         return first
 
+    def replace(self, address: Address, activity_id: str, activities: list[dict]) -> str:
+        """The first of `activities` in place of the message `activity_id` (the card a button was pressed on),
+        the others posted after it; the id of the message that now holds the answer. A message Teams will not
+        update (deleted, or too old) gets the answer as new messages instead."""
+        service_url = address.reference.get("service_url")
+        if not service_url:
+            raise DeliveryError(Failure.NOT_A_MEMBER, NOT_INSTALLED)
+        try:
+            self.transport.update(service_url, address.conversation, activity_id, activities[0])
+        except DeliveryError as exc:
+            LOGGER.info("%s: the card was not updated (%s): its answer is posted as a new message", address,
+                        exc.detail)
+            return self.post(address, activities)
+        if activities[1:]:
+            try:
+                self.post(address, activities[1:])
+            except DeliveryError as exc:   # the answer's first card is there: the rest is logged, as in post
+                LOGGER.warning("%s: the rest of the message not posted: %s", address, exc.detail)
+        return activity_id
+
     def deliver(self, address: Address, response: Response, key: str) -> str:
         """A proactive message to the stored reference's service URL, the ledger key in the first card."""
         stored = self.stored(address)

@@ -1,4 +1,4 @@
-"""HTTP to the Bot Connector at a conversation's service URL: activities posted and personal chats created,
+"""HTTP to the Bot Connector at a conversation's service URL: activities posted or updated and personal chats created,
 within Teams' per-conversation limits, with 429, 412, 502 and 504 retried, and Teams' errors mapped to ours."""
 from __future__ import annotations
 
@@ -115,13 +115,13 @@ class ConnectorTransport:
             raise DeliveryError(Failure.REFUSED if exc.permanent else Failure.TRANSIENT, str(exc)) from None
         return {"Authorization": f"Bearer {bearer}"} if bearer else {}
 
-    def _post(self, url: str, body: dict, conversation_id: str | None) -> dict:
-        """POST with the limiter (for a conversation's messages) and the retries; the answer's JSON."""
+    def _post(self, url: str, body: dict, conversation_id: str | None, method: str = "POST") -> dict:
+        """POST (or PUT) with the limiter (for a conversation's messages) and the retries; the answer's JSON."""
         for attempt in range(RETRIES + 1):
             if conversation_id is not None:
                 self.limiter.take(conversation_id)
             try:
-                answer = self._http.post(url, json=body, headers=self._headers())
+                answer = self._http.request(method, url, json=body, headers=self._headers())
             except httpx.HTTPError as exc:
                 error, wait = DeliveryError(Failure.TRANSIENT, f"connection: {type(exc).__name__}"), None
             else:
@@ -149,6 +149,12 @@ class ConnectorTransport:
             path += f"/{quote(reply_to, safe='')}"
         answer = self._post(service_url.rstrip("/") + path, activity, conversation_id)
         return str(answer.get("id") or "")
+
+    def update(self, service_url: str, conversation_id: str, activity_id: str, activity: dict) -> None:
+        """Put `activity` in place of the message `activity_id` already in the conversation (a card whose button
+        was pressed, shown as its answer)."""
+        path = f"/v3/conversations/{quote(conversation_id, safe='')}/activities/{quote(activity_id, safe='')}"
+        self._post(service_url.rstrip("/") + path, {**activity, "id": activity_id}, conversation_id, method="PUT")
 
     def create_personal_chat(self, service_url: str, bot_id: str, user_id: str, tenant_id: str) -> str:
         """The bot's personal chat with `user_id` (the connector makes it, or returns the one there is); its id."""
