@@ -49,9 +49,11 @@ teams-tools:
 	cd tests/playground && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
 # The Teams smoke test: the Agents Playground's page in headless Chromium sends `kpi calls-under-25s` to the bot on the
-# demo data and waits for 58% (everything in a loopback-only network namespace). The screenshot: teams-smoke.png.
+# demo data and waits for 58%, then sends a workbook and presses Confirm import on its preview (everything in a
+# loopback-only network namespace). The screenshots: teams-smoke.png, teams-upload-preview.png, teams-upload.png.
 teams-smoke: $(TEST_STAMP) teams-tools
 	$(BIN)/python -m tests.teams_smoke --out teams-smoke.png
+	$(BIN)/python -m tests.teams_smoke --upload --out teams-upload.png
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

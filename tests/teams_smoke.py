@@ -3,7 +3,9 @@
 `python -m tests.teams_smoke --out teams-smoke.png` (what `make teams-smoke` and tests/test_teams_playground.py
 run). It loads the demo data into a SQLite file of its own, starts `kpibot serve` for Teams with the local-only
 switch for a client that sends no token, starts the Playground (npm, in tests/playground) against it, and has
-tests/playground/smoke.mjs send `kpi calls-under-25s` through the Playground's page and wait for 58%.
+tests/playground/smoke.mjs send `kpi calls-under-25s` through the Playground's page and wait for 58%. With
+`--upload`, tests/playground/upload.mjs sends a workbook in the personal chat instead (as Teams sends a file),
+screenshots the preview card and presses its Confirm import button (tests/teams_smoke_upload.py).
 
 Everything runs in a network namespace of its own that has only a loopback interface, so nothing it starts can
 reach beyond this machine: the Playground tries the internet (telemetry and a cloud metadata address) whatever it
@@ -13,6 +15,7 @@ is told, and its page asks a CDN for fonts. The browser refuses those requests a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -23,6 +26,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from tests import teams_smoke_upload
 
 PLAYGROUND = Path(__file__).parent / "playground"
 PLAYGROUND_CLI = PLAYGROUND / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
@@ -151,10 +156,37 @@ def kpibot_command() -> list[str]:
     return [str(found)] if found.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-def smoke(out: Path, folder: Path) -> str:
-    """The whole smoke in `folder` (already inside the namespace); returns what the browser said."""
+def browser_half(page: str, out: Path, file_url: str) -> list[str]:
+    """The command for the browser's half: ask for the figure, or send the file at `file_url` and confirm it."""
+    if not file_url:
+        return ["node", str(PLAYGROUND / "smoke.mjs"), "--url", page, "--out", str(out), "--say", SAY,
+                "--expect", EXPECT]
+    return ["node", str(PLAYGROUND / "upload.mjs"), "--url", page, "--out", str(out),
+            "--preview", str(preview_of(out)), "--file-url", file_url, "--file-name", teams_smoke_upload.FILE_NAME,
+            "--expect", teams_smoke_upload.EXPECT]
+
+
+def preview_of(out: Path) -> Path:
+    """Where the upload's screenshot of its preview card goes: beside `out`."""
+    return out.with_name(out.stem + "-preview" + out.suffix)
+
+
+def smoke(out: Path, folder: Path, upload: bool = False) -> str:
+    """The whole smoke in `folder` (already inside the namespace); returns what the browser said. With `upload`,
+    the Playground's person is an editor who sends a workbook and confirms it (tests/teams_smoke_upload.py)."""
+    with contextlib.ExitStack() as stack:
+        file_url = ""
+        if upload:
+            file_url = stack.enter_context(teams_smoke_upload.file_host(teams_smoke_upload.FILE_NAME,
+                                                                         teams_smoke_upload.figures_workbook()))
+        return _smoke(out, folder, file_url)
+
+
+def _smoke(out: Path, folder: Path, file_url: str) -> str:
     bot_port, page_port = free_port(), free_port()
     env = bot_environment(folder)
+    if file_url:
+        env["KPIBOT_EDITOR_USER_IDS"] = teams_smoke_upload.EDITOR_ID
     for step in (["init"], ["load-demo"]):
         done = subprocess.run(kpibot_command() + step, env=env, cwd=folder, capture_output=True, text=True,
                               timeout=SETUP_S)
@@ -171,15 +203,18 @@ def smoke(out: Path, folder: Path) -> str:
         wait_for("kpibot serve", lambda: listening(bot_port), BOT_START_S, bot)
         playground_folder = folder / "playground"   # it writes ./devTools/ where it runs
         playground_folder.mkdir()
+        # Why it stopped (a configuration it refused, say) is in its own log, not on its output.
+        logs["the Playground (devTools)"] = playground_folder / "devTools" / "m365agentsplayground.log"
+        if file_url:
+            teams_smoke_upload.write_config(playground_folder)
         playground = start(["node", str(PLAYGROUND_CLI), "-e", f"http://127.0.0.1:{bot_port}/api/messages",
                             "-c", "msteams", "--disable-telemetry", "-p", str(page_port)],
                            logs["the Playground"], env=playground_environment(), cwd=playground_folder)
         running.append(playground)
         page = f"http://127.0.0.1:{page_port}/"
         wait_for("the Playground", lambda: page_served(page), PLAYGROUND_START_S, playground)
-        browser = subprocess.run(["node", str(PLAYGROUND / "smoke.mjs"), "--url", page, "--out", str(out),
-                                  "--say", SAY, "--expect", EXPECT],
-                                 capture_output=True, text=True, timeout=BROWSER_S, cwd=PLAYGROUND)
+        browser = subprocess.run(browser_half(page, out, file_url), capture_output=True, text=True,
+                                 timeout=BROWSER_S, cwd=PLAYGROUND)
         if browser.returncode:
             said = (browser.stderr or browser.stdout).strip().splitlines()
             raise SmokeFailed("\n".join(line.removeprefix("teams smoke: ") for line in said)
@@ -200,7 +235,7 @@ def out_of_time(signum, frame):
     raise SmokeFailed("stopped from outside: out of time")
 
 
-def inside(out: Path) -> int:
+def inside(out: Path, upload: bool) -> int:
     signal.signal(signal.SIGTERM, out_of_time)   # so the bot and the Playground are stopped on the way out
     try:
         loopback_up()
@@ -212,7 +247,7 @@ def inside(out: Path) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="kpibot-teams-smoke-") as folder:
         try:
-            print(smoke(out, Path(folder)))
+            print(smoke(out, Path(folder), upload))
         except SmokeFailed as exc:
             print(f"teams smoke: {exc}", file=sys.stderr)
             return 1
@@ -222,18 +257,23 @@ def inside(out: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The Teams smoke test: the Agents Playground against kpibot.")
     parser.add_argument("--out", type=Path, default=Path("teams-smoke.png"), help="Where the screenshot goes.")
+    parser.add_argument("--upload", action="store_true",
+                        help="Send a workbook in the personal chat and press Confirm on its preview card (a second "
+                             "screenshot, of the preview, goes beside --out).")
     parser.add_argument(INSIDE, action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     out = args.out.absolute()
     if args.inside_namespace:
-        return inside(out)
+        return inside(out, args.upload)
     lacking = missing_tools()
     if lacking:
         print("\n".join(lacking), file=sys.stderr)
         return 2
     out.unlink(missing_ok=True)
+    preview_of(out).unlink(missing_ok=True)
     repo = Path(__file__).resolve().parent.parent
     command = namespace_command() + [sys.executable, "-m", "tests.teams_smoke", INSIDE, "--out", str(out)]
+    command += ["--upload"] if args.upload else []
     runner = subprocess.Popen(command, cwd=repo, stdin=subprocess.DEVNULL)
     try:
         return runner.wait(timeout=TOTAL_S)
