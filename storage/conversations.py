@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -94,3 +95,39 @@ def by_conversation(db: Database, platform: str, conversation_id: str) -> Addres
             ConversationRow.platform == platform, ConversationRow.conversation_id == conversation_id,
             ConversationRow.removed_at.is_(None)).order_by(ConversationRow.updated_at.desc()).limit(1))
         return address_of(row) if row is not None else None
+
+
+NAME_LENGTH = 400
+
+
+def name_of(db: Database, address: Address) -> str | None:
+    """The name stored for `address`'s conversation (a Teams channel's), or None when it has none yet."""
+    with db.session() as session:
+        row = _row(session, address)
+        return row.name if row is not None else None
+
+
+def set_names(db: Database, platform: str, workspace: str, names: Mapping[str, str]) -> int:
+    """Give the stored conversations of `workspace` named in `names` (conversation id -> name) those names; the
+    others are left as they are. How many changed."""
+    if not names:
+        return 0
+    with db.session() as session:
+        rows = session.scalars(select(ConversationRow).where(
+            ConversationRow.platform == platform, ConversationRow.workspace == workspace,
+            ConversationRow.conversation_id.in_(list(names))))
+        changed = 0
+        for row in rows:
+            name = names[row.conversation_id][:NAME_LENGTH]
+            if name and row.name != name:
+                row.name, changed = name, changed + 1
+        return changed
+
+
+def names(db: Database, platform: str) -> dict[str, str]:
+    """Every live conversation of `platform` that has a name, by its id: what a card writes for a mention."""
+    with db.session() as session:
+        rows = session.execute(select(ConversationRow.conversation_id, ConversationRow.name).where(
+            ConversationRow.platform == platform, ConversationRow.name.is_not(None),
+            ConversationRow.removed_at.is_(None)))
+        return {conversation: name for conversation, name in rows}

@@ -311,7 +311,8 @@ class SeenRequestRow(Base):
 class ConversationRow(AtAddress, Base):
     """Where the bot was added on a platform that posts only into conversations it knows (Teams): the reference
     it needs to post there, kept from the install event and refreshed by every message. `user_id` names the
-    person of a personal chat, so that a private answer finds it; `removed_at` is set when the app is removed."""
+    person of a personal chat, so that a private answer finds it; `name`, a channel's name as its team lists it,
+    for the cards that mention it; `removed_at` is set when the app is removed."""
 
     __tablename__ = "conversations"
     __table_args__ = (
@@ -322,6 +323,7 @@ class ConversationRow(AtAddress, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[dict] = mapped_column(JSON)
     user_id: Mapped[str | None] = mapped_column(String(400))
+    name: Mapped[str | None] = mapped_column(String(400))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

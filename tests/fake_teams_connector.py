@@ -5,7 +5,9 @@ slash, as Teams' own do). It answers:
 - POST /v3/conversations/{id}/activities: a new message (201, {"id": ...}),
 - POST /v3/conversations/{id}/activities/{activityId}: a reply; PUT the same path: an update,
 - POST /v3/conversations: a personal chat with one member (the same chat for the same member, as Teams does),
-- GET /v3/conversations/{id}/members[/{userId}]: TeamsChannelAccounts, with userRole, from the table a test sets.
+- GET /v3/conversations/{id}/members[/{userId}]: TeamsChannelAccounts, with userRole, from the table a test sets,
+- GET /v3/teams/{teamId}/conversations: the team's channels ({"conversations": [{"id", "name"}]}, the General
+  channel with no name), from the table `add_team` sets; 404 for a team it does not know.
 Every request must carry a bearer token the fake Entra issued, else 401; an activity over about 100 KB gets
 413. `fail_next` answers the next requests with 429 (Retry-After), 403, 412, 502 or 504; `remove_bot` makes a
 conversation refuse the bot for good.
@@ -32,6 +34,7 @@ DENIED = {"message": "Authorization has been denied for this request."}
 ERROR_CODES = {403: "BotNotInConversationRoster", 404: "ConversationNotFound", 412: "PreconditionFailed",
                413: "MessageSizeTooBig", 429: "TooManyRequests", 502: "BadGateway", 504: "GatewayTimeout"}
 _ACTIVITIES = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/activities(?:/(?P<activity>[^/]+))?$")
+_TEAM_CHANNELS = re.compile(r"^/v3/teams/(?P<team>[^/]+)/conversations$")
 _MEMBERS = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/members(?:/(?P<member>[^/]+))?$")
 
 
@@ -73,6 +76,7 @@ class FakeConnector(LocalService):
         self._members: dict[str | None, dict[str, TeamsUser]] = {}
         self._personal_chats: dict[str, str] = {}
         self._removed: set[str] = set()
+        self._teams: dict[str, dict[str, str | None]] = {}
 
     @property
     def service_url(self) -> str:
@@ -84,6 +88,11 @@ class FakeConnector(LocalService):
         """Make `user` a member of `conversation_id` (of every conversation when None), with their userRole."""
         with self._lock:
             self._members.setdefault(conversation_id, {})[user.id] = user
+
+    def add_team(self, team_id: str, channels: dict[str, str | None]) -> None:
+        """The team's channels, by id, as the connector lists them (None for the General channel's name)."""
+        with self._lock:
+            self._teams[team_id] = dict(channels)
 
     def fail_next(self, status: int, times: int = 1, retry_after: int | None = None,
                   conversation_id: str | None = None, kind: str | None = None) -> None:
@@ -171,6 +180,11 @@ class FakeConnector(LocalService):
             return _JsonReply({"id": activity_id}, 200 if kind == "update" else 201)
         if kind == "create conversation":
             return self._create_conversation(body)
+        if kind == "team channels":
+            if target not in self._teams:
+                return _error(404, "NotFound")
+            listed = [{"id": i, **({"name": n} if n is not None else {})} for i, n in self._teams[target].items()]
+            return Reply.json({"conversations": listed})
         return self._member_reply(kind, conversation_id, target)
 
     def _create_conversation(self, body: Any) -> Reply:
@@ -231,6 +245,8 @@ def _route(method: str, path: str) -> tuple[str, str | None, str | None]:
             return ("reply" if activity else "activity"), conversation, activity
         if method == "PUT" and activity:
             return "update", conversation, activity
+    if (match := _TEAM_CHANNELS.match(path)) and method == "GET":
+        return "team channels", None, unquote(match["team"])
     if (match := _MEMBERS.match(path)) and method == "GET":
         member = match["member"] and unquote(match["member"])
         return ("member" if member else "members"), unquote(match["conversation"]), member

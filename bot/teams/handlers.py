@@ -14,7 +14,7 @@ from answers.platform import DeliveryError
 from answers.response import Response
 from bot.teams.commands import card_line, command_line, not_a_command
 from bot.teams.ids import conversation_of
-from bot.teams.platform import PERSONAL, PLATFORM, TeamsPlatform
+from bot.teams.platform import CHANNEL, PERSONAL, PLATFORM, TeamsPlatform
 from bot.teams.uploads import IN_PERSONAL_CHAT, MAX_FILES, TOO_MANY_FILES, TeamsFile, file_shared_elsewhere, files_given
 from commands.registry import CommandRegistry, CommandRequest
 from storage import conversations
@@ -54,6 +54,17 @@ def _team(activity) -> tuple[str | None, str | None]:
 def person_id(account) -> str:
     """A Teams user as kpibot names them: the Entra object id, or the connector's id where there is none."""
     return getattr(account, "aad_object_id", None) or account.id
+
+
+def _renamed_channel(activity) -> tuple[str, str] | None:
+    """The channel's id and new name, where the activity is Teams saying a channel was renamed."""
+    channel_data = getattr(activity, "channel_data", None)
+    if channel_data is None or getattr(channel_data, "event_type", None) != "channelRenamed":
+        return None
+    channel = getattr(channel_data, "channel", None)
+    if channel is None or not getattr(channel, "id", None) or not getattr(channel, "name", None):
+        return None
+    return channel.id, channel.name
 
 
 def _pressed_card(activity) -> str | None:
@@ -104,6 +115,14 @@ class TeamsHandlers:
         if address.reference.get("service_url"):
             conversations.remember(self.platform.db, address, self.platform.clock(), user_id=user_id)
 
+    async def _remember_here(self, activity, address: Address) -> None:
+        """The conversation's reference stored; a channel the bot has no name for is named from its team's list
+        after Teams has its answer (the list is a round trip to the connector)."""
+        await asyncio.to_thread(self._remember, activity, address)
+        names = self.platform.channel_names
+        if names is not None and address.reference.get("conversation_type") == CHANNEL:
+            self._in_background(asyncio.to_thread(names.learn, address))
+
     def _removed(self, activity, address: Address) -> None:
         from digests.schedule import KINDS
         from storage import audit, digest_store
@@ -123,7 +142,7 @@ class TeamsHandlers:
         if action.startswith("remove"):
             await asyncio.to_thread(self._removed, activity, address)
         else:
-            await asyncio.to_thread(self._remember, activity, address)
+            await self._remember_here(activity, address)
 
     async def conversation_update(self, ctx) -> None:
         activity = ctx.activity
@@ -132,7 +151,11 @@ class TeamsHandlers:
         if any(member.id == bot_id for member in activity.members_removed or []):
             await asyncio.to_thread(self._removed, activity, address)
         elif any(member.id == bot_id for member in activity.members_added or []):
-            await asyncio.to_thread(self._remember, activity, address)
+            await self._remember_here(activity, address)
+        elif renamed := _renamed_channel(activity):
+            if self.platform.channel_names is not None:
+                where = Address(PLATFORM, conversation_of(renamed[0]), address.workspace)
+                await asyncio.to_thread(self.platform.channel_names.renamed, where, renamed[1])
 
     # --- messages ----------------------------------------------------------------------------------------
 
@@ -156,7 +179,7 @@ class TeamsHandlers:
             return
         address = self.address(activity)
         here = Address(PLATFORM, activity.conversation.id, address.workspace, address.reference)  # its thread
-        await asyncio.to_thread(self._remember, activity, address)
+        await self._remember_here(activity, address)
         personal = address.reference["conversation_type"] == PERSONAL
         given = files_given(activity) if personal else []
         if given:

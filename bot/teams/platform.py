@@ -47,7 +47,7 @@ class TeamsPlatform:
 
     def __init__(self, db: Database, transport, bot_id: str = "", bot_name: str = "kpibot",
                  channel_files: bool = False, clock: Callable[[], datetime] = _utcnow, identities=None,
-                 files=None, tenant_id: str = ""):
+                 files=None, tenant_id: str = "", channel_names=None):
         self.db = db
         self.transport = transport
         self.bot_id = bot_id
@@ -57,6 +57,7 @@ class TeamsPlatform:
         self.identities = identities
         self.files = files   # bot.teams.files.TeamsFiles: a snapshot's documents, where they may go
         self.tenant_id = tenant_id
+        self.channel_names = channel_names   # bot.teams.channel_names.ChannelNames: how cards name channels
 
     @classmethod
     def from_settings(cls, settings, db: Database, clock: Callable[[], datetime] = _utcnow) -> "TeamsPlatform":
@@ -64,6 +65,7 @@ class TeamsPlatform:
         route for the tenant; none for the local client that sends none."""
         from bot.teams.auth import BOT_SCOPE, ClientCredentialsToken, EntraToken, NoToken
         from bot.teams.caller import ServiceCaller, graph_scope
+        from bot.teams.channel_names import ChannelNames
         from bot.teams.files import TeamsFiles
         from bot.teams.identity import TeamsIdentities
         from bot.teams.transport import ConnectorTransport
@@ -84,18 +86,25 @@ class TeamsPlatform:
         identities = TeamsIdentities.from_settings(settings, connector, graph)
         files = TeamsFiles.from_settings(settings, identities)
         return cls(db, ConnectorTransport(bot_token), bot_id=app_id, channel_files=settings.teams_channel_files,
-                   clock=clock, identities=identities, files=files, tenant_id=settings.teams_tenant_id or "")
+                   clock=clock, identities=identities, files=files, tenant_id=settings.teams_tenant_id or "",
+                   channel_names=ChannelNames(db, connector, PLATFORM))
 
     # --- rendering ---------------------------------------------------------------------------------------
 
+    def conversation_names(self) -> dict[str, str]:
+        """The channels' names a card writes for their mentions (`#Leaders`); an unnamed one keeps its id."""
+        return self.channel_names.names() if self.channel_names is not None else {}
+
     def render(self, response: Response, key: str | None = None) -> list[dict]:
-        return cards.render_cards(response, key=key)
+        return cards.render_cards(response, key=key, conversation_names=self.conversation_names())
 
     def activities(self, response: Response, key: str | None = None) -> list[dict]:
         """The messages of an answer: one per card (a large answer is split), the fallback text as summary."""
-        summary = cards.fallback_text(response)
+        names = self.conversation_names()
+        summary = cards.fallback_text(response, names)
         return [{"type": "message", "summary": summary, "attachments": [cards.attachment(card)]}
-                for card in cards.render_cards(response, key=key)] or [{"type": "message", "text": summary}]
+                for card in cards.render_cards(response, key=key, conversation_names=names)] \
+            or [{"type": "message", "text": summary}]
 
     # --- posting -----------------------------------------------------------------------------------------
 
