@@ -165,3 +165,15 @@ def test_a_conversation_mentioned_to_a_person_is_named_by_its_stored_type(db, pl
                        TENANT_ID)
     [told] = fake_connector.activities(fake_connector.personal_chat(ANNE.id))
     assert told["text"] == "Check that channel and that conversation."
+
+
+def test_a_channel_mentioned_to_a_person_is_named_by_its_name_once_it_is_known(db, platform, fake_connector):
+    from answers.mentions import conversation
+
+    fake_connector.add_member(ANNE)
+    conversations.remember(db, Address("teams", CHANNEL, TENANT_ID, _ref(fake_connector.service_url)), T0)
+    conversations.set_names(db, "teams", TENANT_ID, {CHANNEL: "Leaders"})
+    platform.tell_user(ANNE.aad_object_id, f"The weekly digest for {conversation(CHANNEL)} could not be posted.",
+                       TENANT_ID)
+    [told] = fake_connector.activities(fake_connector.personal_chat(ANNE.id))
+    assert told["text"] == "The weekly digest for #Leaders could not be posted."

@@ -195,12 +195,15 @@ class TeamsPlatform:
         self.post(chat, [{"type": "message", "text": self.words(text, workspace)}])
 
     def words(self, text: str, workspace: str) -> str:
-        """The bot's own text with its mention tokens as words Teams shows: a conversation by its stored type
-        (Teams has no way to link one in plain text), a person as "you" (the text is to them)."""
+        """The bot's own text with its mention tokens as words Teams shows: a channel by its name where it is
+        known (`#Leaders`), else a conversation by its stored type (Teams has no way to link one in plain text);
+        a person as "you" (the text is to them)."""
         def conversation(conversation_id: str) -> str:
-            stored = self.stored(Address(PLATFORM, conversation_id, workspace))
+            address = Address(PLATFORM, conversation_id, workspace)
+            stored = self.stored(address)
             kind = stored.reference.get("conversation_type") if stored is not None else None
-            return CONVERSATION_WORDS.get(kind, "that conversation")
+            name = conversations.name_of(self.db, address) if kind == CHANNEL else None
+            return f"#{name}" if name else CONVERSATION_WORDS.get(kind, "that conversation")
 
         return format_mentions(text, conversation, lambda person: "you")
 
