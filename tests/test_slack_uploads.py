@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 
 import pytest
@@ -22,6 +23,7 @@ from tests.conftest import PANEL_DAY
 from tests.fake_slack import DOWNLOAD, SIGN_IN, FakeSlack, fake_slack  # noqa: F401  (fake_slack is a fixture)
 from tests.slack_signing import (
     app_mention_event, block_actions_body, file_share_event, post_event, post_signed, post_signed_json,
+    slash_command_body,
 )
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -39,11 +41,14 @@ class Uploads:
 
     def __init__(self):
         self.requests, self.fetched = [], []
+        self.hold = threading.Event()   # cleared: every file waits, as behind a slow download
+        self.hold.set()
 
     def __call__(self, request, context) -> Response:
         if request.text:
             return Response(title=f"{request.text} run for {request.user_id} in {request.channel_id}")
         self.requests.append(request)
+        self.hold.wait(timeout=30)
         try:
             content = request.file.fetch(LIMIT)
         except FileTooLarge:
@@ -317,3 +322,26 @@ def test_a_click_runs_its_line_as_the_person_who_clicked_in_place_of_the_message
     assert viewer["replace_original"] is False and viewer["response_type"] == "ephemeral"
     assert "That needs the editor role" in viewer["text"]
     assert "tok1 run for" not in json.dumps(viewer)
+
+
+def test_slow_downloads_leave_the_command_workers_to_typed_commands(slack):
+    """Four files held mid-download (more than there are command workers) and a /kpi typed meanwhile: the command
+    is answered in its ack, not with "still working"; the four previews follow once the downloads end."""
+    url, fake, handler = slack
+    handler.hold.clear()
+    try:
+        for pair in range(2):
+            files = [fake.add_file(f"figures-{pair}-{n}.csv", FIGURES, user=EDITOR) for n in range(2)]
+            assert post_event(url, file_share_event(files, EDITOR, EDITOR_DM), SECRET).status == 200
+        fake.wait_for(lambda: len(handler.requests) >= 2)   # the upload workers are busy
+        answer = post_signed(url, slash_command_body("/kpi", "calls-under-25s", user_id=EDITOR, channel_id=EDITOR_DM,
+                                                     response_url=fake.response_url("typed")), SECRET)
+        assert answer.status == 200 and "Calls answered under 25 seconds" in answer.body
+        assert "Still working" not in answer.body
+    finally:
+        handler.hold.set()
+    def previews() -> list[str]:
+        return sorted(m["text"].split(":")[0] for m in fake.messages(EDITOR_DM) if "47 bytes" in m["text"])
+
+    fake.wait_for(lambda: len(previews()) == 4, timeout=20)
+    assert previews() == ["figures-0-0.csv", "figures-0-1.csv", "figures-1-0.csv", "figures-1-1.csv"]

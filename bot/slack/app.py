@@ -41,6 +41,9 @@ LISTENER_THREADS = 24
 COMMAND_WORKERS = 4
 # Posting answers that missed the ack (response_url, file uploads) waits on Slack, not on the CPU.
 DELIVERY_WORKERS = 8
+# A file shared with the bot is fetched (up to 50 MB) and checked on workers of its own: however slow the
+# downloads, the command workers stay free for typed commands and clicks.
+UPLOAD_WORKERS = 2
 WORKING = "Working on it: the answer will appear here in a moment."
 STILL_WORKING = "Still working on it: the answer will follow in this channel."
 CANNOT_POST = ("I couldn't post the file in this channel ({error}). Invite me with `/invite @kpibot`, "
@@ -113,6 +116,7 @@ class SlackCommands:
         self.ack_budget = ack_budget
         self._commands = ThreadPoolExecutor(max_workers=COMMAND_WORKERS, thread_name_prefix="kpibot-command")
         self._deliveries = ThreadPoolExecutor(max_workers=DELIVERY_WORKERS, thread_name_prefix="kpibot-delivery")
+        self._uploads = ThreadPoolExecutor(max_workers=UPLOAD_WORKERS, thread_name_prefix="kpibot-upload")
 
     def register(self, app: App) -> None:
         for command in sorted(self.registry.handlers):
@@ -203,7 +207,7 @@ class SlackCommands:
         self._take_files(body, event, client, in_channel=True)
 
     def _take_files(self, body: dict, event: dict, client: WebClient, in_channel: bool) -> None:
-        """Each file (up to a few) as its own /upload on the command workers, keyed by the event and the file.
+        """Each file (up to a few) as its own /upload on the upload workers, keyed by the event and the file.
         Slack sends an event again when it thinks it went unanswered (X-Slack-Retry-Num; in Socket Mode, its
         envelope's retry_attempt): the registry knows the key, so nothing is uploaded twice or answered twice."""
         if UPLOAD_COMMAND not in self.registry.handlers:
@@ -216,8 +220,8 @@ class SlackCommands:
         event_id, made_at = str(body.get("event_id") or ""), body.get("event_time")
         for index, file in enumerate(files[:MAX_FILES_AT_ONCE]):
             key = f"{event_id}:{file['id']}" if event_id else ""
-            answer = self._commands.submit(self._upload, event, file, client, key,
-                                           made_at if isinstance(made_at, int) else None)
+            answer = self._uploads.submit(self._upload, event, file, client, key,
+                                          made_at if isinstance(made_at, int) else None)
 
             def answered(done: Future, first: bool = index == 0) -> None:
                 if done.result().title == ALREADY_DONE:   # this event came before, and was answered then
