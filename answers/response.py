@@ -85,6 +85,13 @@ def error(message: str, *hints: str) -> Response:
     return Response(title=message, notes=list(hints), is_error=True)
 
 
+def answers_in_place(response: Response) -> bool:
+    """Whether the answer to a pressed button takes the place of the message the button was on (a preview turns
+    into "Loaded …"): yes, unless it is a refusal (a second click, someone else's), which is said beside the
+    message so that it keeps what the first click made of it."""
+    return not response.is_error
+
+
 def shows_cases(response: Response) -> bool:
     """Whether the answer, or any part of it, lists cases."""
     if response.table is not None and response.table.lists_cases:

@@ -233,7 +233,6 @@ def clear_problem(db: Database, subscription_id: int) -> None:
                         .values(problem_reported_at=None))
 
 
-
 @dataclass(frozen=True)
 class Waiting:
     """A delivery that failed and may be tried again, with what it is to say."""

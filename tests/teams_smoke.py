@@ -174,11 +174,9 @@ def preview_of(out: Path) -> Path:
 def smoke(out: Path, folder: Path, upload: bool = False) -> str:
     """The whole smoke in `folder` (already inside the namespace); returns what the browser said. With `upload`,
     the Playground's person is an editor who sends a workbook and confirms it (tests/teams_smoke_upload.py)."""
-    with contextlib.ExitStack() as stack:
-        file_url = ""
-        if upload:
-            file_url = stack.enter_context(teams_smoke_upload.file_host(teams_smoke_upload.FILE_NAME,
-                                                                         teams_smoke_upload.figures_workbook()))
+    host = (teams_smoke_upload.file_host(teams_smoke_upload.FILE_NAME, teams_smoke_upload.figures_workbook())
+            if upload else contextlib.nullcontext(""))
+    with host as file_url:
         return _smoke(out, folder, file_url)
 
 

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from answers.platform import Asker
-from answers.response import Response, shorten
+from answers.response import Response, answers_in_place, shorten
 from bot.settings import Settings
 from bot.slack.connection import SlackStartError, check_bot_token, web_client  # noqa: F401  (the adapter's names)
 from bot.slack.http_server import RECEIVED_AT
@@ -269,7 +269,8 @@ class SlackCommands:
         def answered(done: Future) -> None:
             # in place of the message it was on, with the charts or files of the answer, as a typed command's
             response = done.result()
-            self._deliveries.submit(self._send, response, _request(typed), respond, client, not response.is_error)
+            self._deliveries.submit(self._send, response, _request(typed), respond, client,
+                                    answers_in_place(response))
 
         answer.add_done_callback(answered)
 

@@ -1,10 +1,11 @@
 """Channel names for Teams cards: a card that mentions a channel (`/alert list`, where case lists go) writes its
-name, `#Leaders`, rather than its id, `#19:…@thread.tacv2`.
+name, `#Leaders`, rather than its id, `#19:…@thread.tacv2`; the names are stored with the conversations
+(storage.conversations), and this is how they are learnt.
 
 A channel's messages do not carry its name, so the bot asks the Bot Connector for the team's channels (the same
 list TeamsInfo.get_team_channels reads; the General channel comes without a name) when it hears from a channel it
-has no name for, and keeps each name with the channel's stored reference. A renamed channel's new name comes with
-Teams' channelRenamed event. A team is asked again only after a while, and a failure leaves the ids as they were.
+has no name for. (A renamed channel's new name comes with Teams' channelRenamed event: bot.teams.handlers.) A team
+is asked again only after a while, and a failure leaves the ids as they were.
 """
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from typing import Callable
 from urllib.parse import quote
 
 from bot.teams.caller import CallFailed, ServiceCaller
+from bot.teams.platform import CHANNEL, PLATFORM
 from storage import conversations
 from storage.addresses import Address
 from storage.db import Database
 
 LOGGER = logging.getLogger(__name__)
 
-CHANNEL = "channel"
 GENERAL = "General"   # the team's first channel, whose id is the team's: the connector lists it with no name
 ASK_AGAIN_SECONDS = 600
 LIST_FAILED = "could not read the channels of a Teams team (%s): cards show its channels' ids meanwhile"
@@ -30,18 +31,12 @@ LIST_FAILED = "could not read the channels of a Teams team (%s): cards show its 
 class ChannelNames:
     """The names of the channels the bot is in, read from the connector once per team and stored."""
 
-    def __init__(self, db: Database, connector: ServiceCaller, platform: str,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, db: Database, connector: ServiceCaller, clock: Callable[[], float] = time.monotonic):
         self.db = db
         self.connector = connector
-        self.platform = platform
         self.clock = clock
         self._asked: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
-
-    def names(self) -> dict[str, str]:
-        """Every named conversation, by its id: what a card writes for a mention of it."""
-        return conversations.names(self.db, self.platform)
 
     def learn(self, address: Address) -> int:
         """Where `address` is a team's channel with no stored name, the team's channels named from the connector's
@@ -58,12 +53,7 @@ class ChannelNames:
                 return 0
             self._asked[key] = now
         listed = self._channels(str(service_url), str(team_id))
-        return conversations.set_names(self.db, self.platform, address.workspace, listed) if listed else 0
-
-    def renamed(self, address: Address, name: str) -> None:
-        """Teams said the channel at `address` is now called `name`."""
-        if name.strip():
-            conversations.set_names(self.db, self.platform, address.workspace, {address.conversation: name.strip()})
+        return conversations.set_names(self.db, PLATFORM, address.workspace, listed) if listed else 0
 
     def _channels(self, service_url: str, team_id: str) -> dict[str, str]:
         url = f"{service_url.rstrip('/')}/v3/teams/{quote(team_id, safe='')}/conversations"

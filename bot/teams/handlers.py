@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timezone
 
 from answers.platform import DeliveryError
-from answers.response import Response
+from answers.response import Response, answers_in_place
 from bot.teams.commands import card_line, command_line, not_a_command
 from bot.teams.ids import conversation_of
 from bot.teams.platform import CHANNEL, PERSONAL, PLATFORM, TeamsPlatform
@@ -153,9 +153,9 @@ class TeamsHandlers:
         elif any(member.id == bot_id for member in activity.members_added or []):
             await self._remember_here(activity, address)
         elif renamed := _renamed_channel(activity):
-            if self.platform.channel_names is not None:
-                where = Address(PLATFORM, conversation_of(renamed[0]), address.workspace)
-                await asyncio.to_thread(self.platform.channel_names.renamed, where, renamed[1])
+            channel, name = renamed
+            await asyncio.to_thread(conversations.set_names, self.platform.db, PLATFORM, address.workspace,
+                                    {conversation_of(channel): name.strip()})
 
     # --- messages ----------------------------------------------------------------------------------------
 
@@ -238,13 +238,10 @@ class TeamsHandlers:
         with a line where it was asked saying so."""
         asked_in = Address(PLATFORM, request.channel_id, request.workspace, here.reference)
         if response.public or here.reference.get("conversation_type") == PERSONAL:
-            pressed = _pressed_card(activity)
-            if pressed and not response.is_error:
-                # The card a button was pressed on becomes its answer (an upload's preview turns into "Loaded",
-                # its buttons gone); a refusal comes as a message of its own and leaves the card as it was.
-                self.platform.replace(here, pressed, self.platform.activities(response))
-            else:
-                self.platform.post(here, self.platform.activities(response))
+            # The card a button was pressed on becomes its answer (an upload's preview turns into "Loaded", its
+            # buttons gone); a refusal comes as a message of its own and leaves the card as it was.
+            pressed = _pressed_card(activity) if answers_in_place(response) else None
+            self.platform.post(here, self.platform.activities(response), replacing=pressed)
             self._files(asked_in, request, response)
             return
         try:

@@ -57,7 +57,7 @@ class TeamsPlatform:
         self.identities = identities
         self.files = files   # bot.teams.files.TeamsFiles: a snapshot's documents, where they may go
         self.tenant_id = tenant_id
-        self.channel_names = channel_names   # bot.teams.channel_names.ChannelNames: how cards name channels
+        self.channel_names = channel_names   # bot.teams.channel_names.ChannelNames: learns channels' names
 
     @classmethod
     def from_settings(cls, settings, db: Database, clock: Callable[[], datetime] = _utcnow) -> "TeamsPlatform":
@@ -87,13 +87,13 @@ class TeamsPlatform:
         files = TeamsFiles.from_settings(settings, identities)
         return cls(db, ConnectorTransport(bot_token), bot_id=app_id, channel_files=settings.teams_channel_files,
                    clock=clock, identities=identities, files=files, tenant_id=settings.teams_tenant_id or "",
-                   channel_names=ChannelNames(db, connector, PLATFORM))
+                   channel_names=ChannelNames(db, connector))
 
     # --- rendering ---------------------------------------------------------------------------------------
 
     def conversation_names(self) -> dict[str, str]:
         """The channels' names a card writes for their mentions (`#Leaders`); an unnamed one keeps its id."""
-        return self.channel_names.names() if self.channel_names is not None else {}
+        return conversations.names(self.db, PLATFORM)
 
     def render(self, response: Response, key: str | None = None) -> list[dict]:
         return cards.render_cards(response, key=key, conversation_names=self.conversation_names())
@@ -112,16 +112,21 @@ class TeamsPlatform:
         """The live stored reference of `address`'s conversation (the newest service URL), or None."""
         return conversations.reference(self.db, address)
 
-    def post(self, address: Address, activities: list[dict], reply_to: str | None = None) -> str:
+    def post(self, address: Address, activities: list[dict], reply_to: str | None = None,
+             replacing: str | None = None) -> str:
         """Post `activities` in order to `address` (its reference names the service URL); the first one's id.
-        Once the first is posted, a later one that fails is logged: the answer is there, never posted twice."""
+        Once the first is posted, a later one that fails is logged: the answer is there, never posted twice.
+        `replacing`: the message (a card whose button was pressed) the first one is put in place of."""
         service_url = address.reference.get("service_url")
         if not service_url:
             raise DeliveryError(Failure.NOT_A_MEMBER, NOT_INSTALLED)
         first = ""
         for index, activity in enumerate(activities):
             try:
-                posted = self.transport.send(service_url, address.conversation, activity, reply_to=reply_to)
+                if index == 0 and replacing:
+                    posted = self._in_place_of(replacing, service_url, address, activity, reply_to)
+                else:
+                    posted = self.transport.send(service_url, address.conversation, activity, reply_to=reply_to)
             except DeliveryError as exc:
                 if index == 0:
                     raise
@@ -130,25 +135,17 @@ class TeamsPlatform:
             first = first or posted
         return first
 
-    def replace(self, address: Address, activity_id: str, activities: list[dict]) -> str:
-        """The first of `activities` in place of the message `activity_id` (the card a button was pressed on),
-        the others posted after it; the id of the message that now holds the answer. A message Teams will not
-        update (deleted, or too old) gets the answer as new messages instead."""
-        service_url = address.reference.get("service_url")
-        if not service_url:
-            raise DeliveryError(Failure.NOT_A_MEMBER, NOT_INSTALLED)
+    def _in_place_of(self, activity_id: str, service_url: str, address: Address, activity: dict,
+                     reply_to: str | None) -> str:
+        """`activity` put in place of the message `activity_id`; a message Teams will not update (deleted, or
+        too old) gets it as a new message instead. The id of the message that holds it."""
         try:
-            self.transport.update(service_url, address.conversation, activity_id, activities[0])
+            self.transport.update(service_url, address.conversation, activity_id, activity)
+            return activity_id
         except DeliveryError as exc:
             LOGGER.info("%s: the card was not updated (%s): its answer is posted as a new message", address,
                         exc.detail)
-            return self.post(address, activities)
-        if activities[1:]:
-            try:
-                self.post(address, activities[1:])
-            except DeliveryError as exc:   # the answer's first card is there: the rest is logged, as in post
-                LOGGER.warning("%s: the rest of the message not posted: %s", address, exc.detail)
-        return activity_id
+            return self.transport.send(service_url, address.conversation, activity, reply_to=reply_to)
 
     def deliver(self, address: Address, response: Response, key: str) -> str:
         """A proactive message to the stored reference's service URL, the ledger key in the first card."""

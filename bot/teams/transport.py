@@ -115,8 +115,8 @@ class ConnectorTransport:
             raise DeliveryError(Failure.REFUSED if exc.permanent else Failure.TRANSIENT, str(exc)) from None
         return {"Authorization": f"Bearer {bearer}"} if bearer else {}
 
-    def _post(self, url: str, body: dict, conversation_id: str | None, method: str = "POST") -> dict:
-        """POST (or PUT) with the limiter (for a conversation's messages) and the retries; the answer's JSON."""
+    def _request(self, method: str, url: str, body: dict, conversation_id: str | None) -> dict:
+        """A POST or PUT with the limiter (for a conversation's messages) and the retries; the answer's JSON."""
         for attempt in range(RETRIES + 1):
             if conversation_id is not None:
                 self.limiter.take(conversation_id)
@@ -147,20 +147,20 @@ class ConnectorTransport:
         path = f"/v3/conversations/{quote(conversation_id, safe='')}/activities"
         if reply_to:
             path += f"/{quote(reply_to, safe='')}"
-        answer = self._post(service_url.rstrip("/") + path, activity, conversation_id)
+        answer = self._request("POST", service_url.rstrip("/") + path, activity, conversation_id)
         return str(answer.get("id") or "")
 
     def update(self, service_url: str, conversation_id: str, activity_id: str, activity: dict) -> None:
         """Put `activity` in place of the message `activity_id` already in the conversation (a card whose button
         was pressed, shown as its answer)."""
         path = f"/v3/conversations/{quote(conversation_id, safe='')}/activities/{quote(activity_id, safe='')}"
-        self._post(service_url.rstrip("/") + path, {**activity, "id": activity_id}, conversation_id, method="PUT")
+        self._request("PUT", service_url.rstrip("/") + path, {**activity, "id": activity_id}, conversation_id)
 
     def create_personal_chat(self, service_url: str, bot_id: str, user_id: str, tenant_id: str) -> str:
         """The bot's personal chat with `user_id` (the connector makes it, or returns the one there is); its id."""
         body = {"bot": {"id": bot_id}, "members": [{"id": user_id}], "isGroup": False, "tenantId": tenant_id,
                 "channelData": {"tenant": {"id": tenant_id}}}
-        answer = self._post(service_url.rstrip("/") + "/v3/conversations", body, None)
+        answer = self._request("POST", service_url.rstrip("/") + "/v3/conversations", body, None)
         conversation_id = answer.get("id")
         if not conversation_id:
             raise DeliveryError(Failure.TRANSIENT, "the connector made no conversation")
